@@ -1,0 +1,107 @@
+"""Rendering for the staff site and the portal: one Jinja2 environment, filters for Vietnamese
+dates, countdowns and masked phones, and a route class that turns errors into HTML pages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+
+from admin import auth, texts
+from backend.core.config import get_settings
+from backend.core.db import utcnow
+from backend.core.errors import DomainError
+from backend.core.logging import get_logger
+
+log = get_logger(__name__)
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def local(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(get_settings().timezone)).strftime(fmt)
+
+
+def span(delta: timedelta) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} ngày {hours} giờ"
+    if hours:
+        return f"{hours} giờ {mins} phút"
+    return f"{mins} phút"
+
+
+def countdown(due: datetime | None, now: datetime | None = None) -> str:
+    if due is None:
+        return ""
+    delta = due - (now or utcnow())
+    return f"còn {span(delta)}" if delta.total_seconds() >= 0 else f"quá hạn {span(delta)}"
+
+
+def mask_phone(phone: str | None) -> str:
+    if not phone:
+        return ""
+    return phone[:3] + "•" * max(len(phone) - 6, 2) + phone[-3:] if len(phone) > 6 else "•" * len(phone)
+
+
+env = TEMPLATES.env
+env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, urlquote=lambda v: quote(str(v)))
+env.globals.update(
+    STATUS=texts.STATUS_LABELS, ROLES=texts.ROLE_LABELS, CHANNELS=texts.CHANNEL_LABELS,
+    EVENTS=texts.EVENT_LABELS, BUTTONS=texts.BUTTON_LABELS, OUTBOX=texts.OUTBOX_LABELS, UNITS=texts.UNIT_LABELS,
+)
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    context.setdefault("user", getattr(request.state, "user", None))
+    context["csrf"] = auth.csrf_token(request)
+    context["map_tiles"] = get_settings_map_tiles()
+    response = TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
+    auth.remember_csrf(request, response)
+    return response
+
+
+def get_settings_map_tiles() -> str:
+    """Tile URL template for Leaflet; MAP_TILE_URL (empty = no tiles, the map still shows points)."""
+    import os
+
+    return os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+
+
+def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
+    return render(request, "error.html", status_code=status_code, message=message, code=status_code)
+
+
+class HtmlRoute(APIRoute):
+    """Errors on an HTML route become pages (or a redirect to the login page), not JSON."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except auth.LoginRequired:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/admin/login?next={quote(target)}", status_code=303)
+            except auth.CsrfFailed:
+                return error_page(request, 403, texts.CSRF_FAILED)
+            except DomainError as exc:
+                if request.headers.get("accept", "").startswith("application/json"):
+                    from fastapi.responses import JSONResponse
+
+                    return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=exc.status_code)
+                return error_page(request, exc.status_code, exc.message)
+
+        return route

@@ -1,0 +1,260 @@
+"""`phananh`: serve, migrate, seed, manage users, NLU, chat, bots, scheduler (Typer + Rich)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backend.core.config import get_settings
+
+T = TypeVar("T")
+
+app = typer.Typer(help="PhanAnh: phản ánh hiện trường (citizen field reports).", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
+bot_app = typer.Typer(help="Chat bots.", no_args_is_help=True)
+jobs_app = typer.Typer(help="Scheduled jobs: list them or run one now.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(bot_app, name="bot")
+app.add_typer(jobs_app, name="jobs")
+console = Console()
+err = Console(stderr=True)
+
+
+def _mount_nlu() -> None:
+    try:
+        from nlu.cli import app as nlu_app
+    except ModuleNotFoundError:  # the NLU package ships with the project; only broken installs hit this
+        return
+    app.add_typer(nlu_app, name="nlu", help="Train, evaluate and run the report classifier.")
+
+
+def fail(message: str) -> None:
+    err.print(f"[bold red]Lỗi / error:[/] {message}")
+    raise typer.Exit(1)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    from backend.core.errors import DomainError
+
+    try:
+        return asyncio.run(coro)
+    except DomainError as exc:
+        fail(exc.message)
+        raise  # unreachable: fail() exits
+    except OSError as exc:
+        fail(f"{exc}. Is DATABASE_URL ({get_settings().database_url}) reachable?")
+        raise
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply Alembic migrations to DATABASE_URL."""
+    from backend.core.migrate import current_revision, upgrade
+
+    run(upgrade(revision=revision))
+    console.print(f"[green]Database at revision[/] {run(current_revision())}")
+
+
+async def _seed(demo: bool) -> dict[str, int]:
+    from backend.catalog.loader import load_reference
+    from backend.core.db import dispose_engine, session_scope
+    from backend.core.migrate import upgrade
+    from backend.geo import service as geo_service
+
+    settings = get_settings()
+    await upgrade()
+    counts: dict[str, int] = {}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("Dữ liệu danh mục / reference data", total=6)
+        async with session_scope() as session:
+            result = await load_reference(
+                session=session, data_dir=settings.data_dir, progress=lambda _n: bar.advance(task)
+            )
+        counts.update(result.counts)
+        geo_service.invalidate_cache()
+        if demo:
+            from backend.demo import load_demo, read_demo
+
+            total = len(read_demo(settings.data_dir).get("reports", []))
+            demo_task = bar.add_task("Dữ liệu mẫu / demo data", total=total)
+            async with session_scope() as session:
+                loaded = await load_demo(
+                    session=session, data_dir=settings.data_dir, progress=lambda: bar.advance(demo_task)
+                )
+            bar.update(demo_task, completed=total)
+            counts.update({f"demo {k}": v for k, v in loaded.items()})
+    await dispose_engine()
+    return counts
+
+
+@app.command()
+def seed(demo: Annotated[bool, typer.Option("--demo", help="add demo staff accounts and reports")] = False) -> None:
+    """Load reference data from data/ (idempotent); --demo adds demo users and reports."""
+    from backend.catalog.loader import DataError
+
+    try:
+        counts = run(_seed(demo))
+    except DataError as exc:
+        fail(str(exc))
+        return
+    table = Table(title="Đã nạp / loaded")
+    table.add_column("data")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, str(n))
+    console.print(table)
+
+
+async def _add_user(username: str, password: str, role: str, agency: str | None, full_name: str) -> None:
+    from backend.core.db import dispose_engine, session_scope
+    from backend.staff import service as staff_service
+
+    async with session_scope() as session:
+        await staff_service.create_user(
+            session=session, username=username, password=password, role=role, agency_code=agency, full_name=full_name
+        )
+    await dispose_engine()
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    role: Annotated[str, typer.Option(help="admin, supervisor, hotline or officer")],
+    agency: Annotated[str | None, typer.Option(help="agency code (officers)")] = None,
+    full_name: Annotated[str, typer.Option(help="display name")] = "",
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="read the password from stdin")] = False,
+) -> None:
+    """Create a staff account."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
+    run(_add_user(username, password, role, agency, full_name))
+    console.print(f"[green]Đã tạo / created[/] {username} ({role}{', ' + agency if agency else ''})")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List staff accounts."""
+    from backend.core.db import dispose_engine, session_scope
+    from backend.staff import service as staff_service
+
+    async def _list() -> list[tuple[str, str, str, str]]:
+        async with session_scope() as session:
+            users = await staff_service.list_users(session=session)
+            rows = [(u.username, u.role, u.agency.code if u.agency else "", "yes" if u.active else "no") for u in users]
+        await dispose_engine()
+        return rows
+
+    table = Table("username", "role", "agency", "active")
+    for row in run(_list()):
+        table.add_row(*row)
+    console.print(table)
+
+
+async def _prepare_database() -> None:
+    """Migrate; load reference data when the database is empty."""
+    from sqlalchemy import func, select
+
+    from backend.catalog.models import Category
+    from backend.core.db import dispose_engine, session_scope
+    from backend.core.migrate import upgrade
+
+    await upgrade()
+    async with session_scope() as session:
+        empty = not await session.scalar(select(func.count(Category.id)))
+    await dispose_engine()
+    if empty:
+        await _seed(demo=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="bind address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port")] = 8000,
+    workers: Annotated[int, typer.Option(help="web worker processes (set SCHEDULER_ENABLED=false if > 1)")] = 1,
+) -> None:
+    """The whole web app plus the scheduler in one process."""
+    import uvicorn
+
+    settings = get_settings()
+    run(_prepare_database())
+    console.print(f"[bold green]PhanAnh[/] http://{host}:{port}  (admin: http://{host}:{port}/admin/, API docs: /docs)")
+    console.print(f"Database: {settings.database_url}   NLU: {settings.nlu_backend}   "
+                  f"scheduler: {'on' if settings.scheduler_enabled else 'off'}")
+    uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+@app.command()
+def chat() -> None:
+    """Talk to the report bot in the terminal (channel `cli`)."""
+    try:
+        from bot.cli import main as chat_main
+    except ModuleNotFoundError:
+        fail("the terminal chat is not installed in this build")
+        return
+    run(_prepare_database())
+    asyncio.run(chat_main())
+
+
+@bot_app.command("telegram")
+def bot_telegram() -> None:
+    """Run the Telegram bot by long polling."""
+    settings = get_settings()
+    if not settings.telegram_bot_token:
+        fail("TELEGRAM_BOT_TOKEN is not set: put the bot token from @BotFather in .env")
+    try:
+        from bot.telegram.runner import poll_forever
+    except ModuleNotFoundError:
+        fail("the Telegram bot is not installed in this build")
+        return
+    run(_prepare_database())
+    asyncio.run(poll_forever())
+
+
+@app.command()
+def scheduler() -> None:
+    """Run the scheduled jobs alone (with SCHEDULER_ENABLED=false on the web workers)."""
+    try:
+        from backend.scheduler import run_forever
+    except ModuleNotFoundError:
+        fail("the scheduler is not installed in this build")
+        return
+    run(_prepare_database())
+    asyncio.run(run_forever())
+
+
+@jobs_app.command("list")
+def jobs_list() -> None:
+    """List the scheduled jobs."""
+    from backend.scheduler import JOBS
+
+    table = Table("job", "schedule", "what it does")
+    for job in JOBS:
+        table.add_row(job.name, job.schedule_text, job.doc)
+    console.print(table)
+
+
+@jobs_app.command("run")
+def jobs_run(name: str) -> None:
+    """Run one job now (for debugging); prints what it did."""
+    from backend.scheduler import run_job_once
+
+    result = run(run_job_once(name))
+    console.print(result)
+
+
+_mount_nlu()
+
+if __name__ == "__main__":
+    app()

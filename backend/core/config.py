@@ -1,0 +1,99 @@
+"""Settings: one object, built once, read from the environment and `.env`.
+
+Names follow shared/CONTRACT.md. `SECRET_KEY` is generated into `var/` on first run in
+development; outside development a missing or default key is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT_DIR = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT_DIR / "data"
+DEFAULT_SECRET = "change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str = "sqlite+aiosqlite:///var/phananh.db"
+    database_echo: bool = False
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    media_dir: Path = Path("var/media")
+    data_dir: Path = DATA_DIR
+    timezone: str = "Asia/Ho_Chi_Minh"
+    province_code: str = "66"  # Đắk Lắk (official code); the area table says which it is
+
+    nlu_backend: Literal["builtin", "rasa"] = "builtin"
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout: float = 2.0
+
+    telegram_bot_token: str | None = None
+    telegram_api_base: str = "https://api.telegram.org"
+    telegram_mode: Literal["polling", "webhook", "external"] = "polling"
+    telegram_webhook_secret: str | None = None
+
+    zalo_app_id: str | None = None
+    zalo_app_secret: str | None = None
+    zalo_oa_secret_key: str | None = None
+    zalo_access_token: str | None = None
+    zalo_refresh_token: str | None = None
+    zalo_api_base: str = "https://openapi.zalo.me"
+    zalo_oauth_base: str = "https://oauth.zaloapp.com"
+    zalo_signature_mode: Literal["enforce", "log"] = "enforce"
+
+    geocoder: Literal["offline", "nominatim"] = "offline"
+    nominatim_url: str = "https://nominatim.openstreetmap.org"
+    nominatim_user_agent: str = "phananh-ioc"
+
+    redis_url: str | None = None
+    scheduler_enabled: bool = True
+
+    # Report rules (configurable, defaults from the issue tracker)
+    duplicate_radius_m: float = 100.0
+    duplicate_window_days: int = 30
+    description_max_chars: int = 4000
+    photo_max_bytes: int = 10 * 1024 * 1024
+    photos_per_report: int = 5
+    rating_window_days: int = 14
+    access_token_minutes: int = 12 * 60
+
+    admin_login_max_failures: int = Field(default=5)
+    admin_lockout_minutes: int = Field(default=15)
+
+    @model_validator(mode="after")
+    def _secret(self) -> Settings:
+        if not self.secret_key or self.secret_key == DEFAULT_SECRET:
+            if self.environment == "production":
+                raise ValueError("SECRET_KEY must be set to a random value in production")
+            self.secret_key = _load_or_create_secret(self.var_dir)
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def _load_or_create_secret(var_dir: Path) -> str:
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,44 @@
+"""Run Alembic from code (CLI, `serve` start-up, tests) on the settings' database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Connection
+
+from backend.core.config import get_settings
+from backend.core.db import make_engine
+
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+
+def alembic_config(url: str | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["url"] = url or get_settings().database_url
+    return cfg
+
+
+async def upgrade(url: str | None = None, revision: str = "head") -> None:
+    cfg = alembic_config(url)
+    engine = make_engine(cfg.attributes["url"])
+
+    def _do(connection: Connection) -> None:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_do)
+    await engine.dispose()
+
+
+async def current_revision(url: str | None = None) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    engine = make_engine(url or get_settings().database_url)
+    async with engine.connect() as conn:
+        rev = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
+    await engine.dispose()
+    return rev

@@ -1,0 +1,154 @@
+"""Geocoding for reports: address -> point and commune/ward; point -> commune/ward.
+
+`GEOCODER=offline` answers from the gazetteer built from the area table. `GEOCODER=nominatim` asks
+a Nominatim server through geopy (rate limited, restricted to the province's box) and places the
+answer with the gazetteer; when the server fails or knows nothing, the offline answer is used, so
+a report is never lost to a network error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from geopy.adapters import AioHTTPAdapter
+from geopy.exc import GeopyError
+from geopy.extra.rate_limiter import AsyncRateLimiter
+from geopy.geocoders import Nominatim
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.catalog.models import Area
+from backend.core.config import get_settings
+from backend.geo.gazetteer import AreaRecord, Gazetteer
+
+log = logging.getLogger(__name__)
+
+NOMINATIM_TIMEOUT_S = 5.0
+NOMINATIM_MIN_DELAY_S = 1.0  # the public server's usage policy: at most one request a second
+DEFAULT_PROVINCE_NAME = "Tỉnh Đắk Lắk"
+
+
+@dataclass(frozen=True)
+class GeoResult:
+    latitude: float
+    longitude: float
+    area_code: str | None
+    display_name: str
+    source: Literal["offline", "nominatim"]
+
+
+_gazetteer: Gazetteer | None = None
+# One limiter per event loop: geopy's limiter holds an asyncio lock bound to the loop using it.
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRateLimiter] = weakref.WeakKeyDictionary()
+
+
+def invalidate_cache() -> None:
+    """Forget the gazetteer; the next call rebuilds it from the area table (after data edits)."""
+    global _gazetteer
+    _gazetteer = None
+
+
+async def gazetteer(*, session: AsyncSession) -> Gazetteer:
+    global _gazetteer
+    if _gazetteer is None:
+        rows = (await session.scalars(select(Area).order_by(Area.code))).all()
+        province = next((r for r in rows if r.kind == "province"), None)
+        records = [
+            AreaRecord(
+                code=r.code,
+                name=r.name,
+                kind=r.kind,
+                latitude=r.latitude,
+                longitude=r.longitude,
+                aliases=tuple(r.aliases or ()),
+                bbox=tuple(r.bbox) if r.bbox else None,  # type: ignore[arg-type]
+                area_km2=r.area_km2,
+            )
+            for r in rows
+            if r.kind != "province" and r.latitude is not None and r.longitude is not None
+        ]
+        _gazetteer = Gazetteer(
+            records,
+            province.name if province else DEFAULT_PROVINCE_NAME,
+            province.bbox if province and province.bbox else None,
+        )
+    return _gazetteer
+
+
+async def geocode(*, session: AsyncSession, address: str) -> GeoResult | None:
+    gaz = await gazetteer(session=session)
+    if get_settings().geocoder == "nominatim":
+        try:
+            found = await _nominatim(address, gaz)
+        except (GeopyError, OSError, asyncio.TimeoutError) as exc:
+            log.warning("nominatim failed, using the offline gazetteer: %s", exc)
+        else:
+            if found is not None:
+                return found
+    return _offline(address, gaz)
+
+
+def _offline(address: str, gaz: Gazetteer) -> GeoResult | None:
+    match = gaz.geocode(address)
+    if match is None:
+        return None
+    return GeoResult(match.latitude, match.longitude, match.area_code, match.display_name, "offline")
+
+
+async def _nominatim(address: str, gaz: Gazetteer) -> GeoResult | None:
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        # No retries: a citizen is waiting, and the offline answer is a good fallback.
+        limiter = AsyncRateLimiter(_nominatim_call, min_delay_seconds=NOMINATIM_MIN_DELAY_S, max_retries=0)
+        _limiters[loop] = limiter
+    box = gaz.province_bbox
+    viewbox = [(box[0], box[1]), (box[2], box[3])] if box else None
+    location = await limiter(address, viewbox=viewbox)
+    if location is None:
+        return None
+    area = gaz.locate(location.latitude, location.longitude)
+    if area is None:  # outside the province despite the viewbox: not ours to place
+        return None
+    return GeoResult(location.latitude, location.longitude, area.code, location.address, "nominatim")
+
+
+async def _nominatim_call(address: str, *, viewbox: list[tuple[float, float]] | None) -> Any:
+    settings = get_settings()
+    url = urlsplit(settings.nominatim_url)
+    async with Nominatim(
+        domain=url.netloc + url.path.rstrip("/"),
+        scheme=url.scheme or "https",
+        user_agent=settings.nominatim_user_agent,
+        timeout=NOMINATIM_TIMEOUT_S,
+        adapter_factory=AioHTTPAdapter,
+    ) as geocoder:
+        return await geocoder.geocode(
+            address,
+            exactly_one=True,
+            country_codes="vn",
+            viewbox=viewbox,
+            bounded=viewbox is not None,
+            language="vi",
+        )
+
+
+async def locate(*, session: AsyncSession, latitude: float, longitude: float) -> Area | None:
+    gaz = await gazetteer(session=session)
+    record = gaz.locate(latitude, longitude)
+    if record is None:
+        return None
+    return await session.scalar(select(Area).where(Area.code == record.code))
+
+
+async def area_choices(*, session: AsyncSession, prefix: str, limit: int = 8) -> list[GeoResult]:
+    gaz = await gazetteer(session=session)
+    return [
+        GeoResult(m.latitude, m.longitude, m.area_code, m.display_name, "offline")
+        for m in gaz.suggest(prefix, limit=limit)
+    ]

@@ -1,0 +1,150 @@
+"""API shapes for reports (pydantic v2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
+Action = Literal["assign", "start", "resolve", "reject", "reopen", "close"]
+
+
+class ReportCreate(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "description": "Quán cà phê bày bàn ghế chiếm hết vỉa hè trước số 120 Lê Duẩn",
+                    "address": "120 Lê Duẩn, P. Tân Lập, TP. Buôn Ma Thuột",
+                    "phone": "0905123456",
+                    "channel": "hotline",
+                }
+            ]
+        }
+    )
+
+    description: str = Field(min_length=1, max_length=4000)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=500)
+    phone: str | None = Field(default=None, max_length=32)
+    name: str | None = Field(default=None, max_length=200)
+    channel: str | None = None
+    category: str | None = None
+    priority: Literal["normal", "urgent"] = "normal"
+
+    @field_validator("description")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("description must not be empty / mô tả không được để trống")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        digits = "".join(ch for ch in value if ch.isdigit() or ch == "+")
+        if not 8 <= len(digits.lstrip("+")) <= 15:
+            raise ValueError("phone number looks wrong / số điện thoại không hợp lệ")
+        return digits
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and value not in CHANNELS:
+            raise ValueError(f"channel must be one of {', '.join(CHANNELS)}")
+        return value
+
+
+class TransitionIn(BaseModel):
+    action: Action
+    note: str | None = Field(default=None, max_length=4000)
+    agency: str | None = None
+
+
+class RatingIn(BaseModel):
+    stars: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class AreaRef(BaseModel):
+    code: str
+    name: str
+
+
+class RatingRead(BaseModel):
+    stars: int
+    comment: str | None
+
+
+class EventRead(BaseModel):
+    at: datetime
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    actor: str
+    public: bool
+
+
+class AttachmentRead(BaseModel):
+    id: int
+    url: str
+    content_type: str
+    kind: str
+    public: bool
+
+
+class ReportRead(BaseModel):
+    code: str
+    status: str
+    description: str
+    category: str
+    category_name: str
+    category_confidence: float | None
+    category_unsure: bool
+    channel: str
+    agency: str | None
+    agency_name: str | None
+    area: AreaRef | None
+    latitude: float | None
+    longitude: float | None
+    address: str | None
+    priority: str
+    due_at: datetime | None
+    overdue: bool
+    created_at: datetime
+    resolved_at: datetime | None
+    duplicate_of: str | None
+    supporters: int
+    possible_duplicates: list[str] = []
+    attachments: list[AttachmentRead]
+    rating: RatingRead | None
+    timeline: list[EventRead]
+
+
+class ReportSummary(BaseModel):
+    code: str
+    status: str
+    category: str
+    channel: str
+    agency: str | None
+    area: AreaRef | None
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    due_at: datetime | None
+    overdue: bool
+    created_at: datetime
+
+
+class ReportPage(BaseModel):
+    items: list[ReportSummary]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,103 @@
+"""JSON API for reports (thin: parse, call the service, render)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, UploadFile
+from pydantic import BaseModel
+
+from backend.core.deps import SessionDep, StaffActor
+from backend.core.errors import PermissionDenied, ValidationFailed
+from backend.reports import present
+from backend.reports import service as report_service
+from backend.reports.schemas import RatingIn, ReportCreate, ReportPage, ReportRead, TransitionIn
+from backend.staff.models import Role
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+
+
+@router.get("", response_model=ReportPage)
+async def list_reports(
+    session: SessionDep,
+    actor: StaffActor,
+    status: str | None = None,
+    category: str | None = None,
+    agency: str | None = None,
+    area: str | None = None,
+    channel: str | None = None,
+    q: str | None = None,
+    overdue: bool | None = None,
+    sort: str = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> ReportPage:
+    flt = report_service.ReportFilter(status, category, agency, area, channel, q, overdue, sort, limit, offset)
+    items, total = await report_service.list_reports(session=session, actor=actor, flt=flt)
+    return ReportPage(items=[present.summary(r) for r in items], total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=ReportRead, status_code=201)
+async def create_report(session: SessionDep, actor: StaffActor, report_in: ReportCreate) -> ReportRead:
+    if actor.role == Role.officer:
+        raise PermissionDenied("Cán bộ xử lý không tạo phản ánh / officers do not file reports")
+    created = await report_service.create(session=session, report_in=report_in, actor=actor)
+    await session.flush()
+    report = await report_service.get(session=session, code=created.report.code)
+    return present.full(report, possible_duplicates=[d.code for d in created.duplicates])
+
+
+@router.get("/{code}", response_model=ReportRead)
+async def get_report(session: SessionDep, actor: StaffActor, code: str) -> ReportRead:
+    return present.full(await report_service.get(session=session, code=code, actor=actor))
+
+
+@router.post("/{code}/transitions", response_model=ReportRead)
+async def transition(session: SessionDep, actor: StaffActor, code: str, body: TransitionIn) -> ReportRead:
+    report = await report_service.get(session=session, code=code, actor=actor, lock=True)
+    await report_service.transition(
+        session=session, report=report, action=body.action, actor=actor, note=body.note, agency_code=body.agency
+    )
+    session.expunge(report)
+    return present.full(await report_service.get(session=session, code=code))
+
+
+@router.post("/{code}/resolve-with-photo", response_model=ReportRead)
+async def resolve_with_photo(
+    session: SessionDep, actor: StaffActor, code: str, note: Annotated[str, Form()],
+    photo: Annotated[UploadFile, File()],
+) -> ReportRead:
+    """Resolve with an after-photo (multipart)."""
+    data = await photo.read()
+    report = await report_service.get(session=session, code=code, actor=actor, lock=True)
+    await report_service.transition(session=session, report=report, action="resolve", actor=actor, note=note, photo=data)
+    session.expunge(report)
+    return present.full(await report_service.get(session=session, code=code))
+
+
+@router.post("/{code}/photos", response_model=ReportRead, status_code=201)
+async def add_photo(
+    session: SessionDep, actor: StaffActor, code: str, photo: Annotated[UploadFile, File()],
+    kind: Annotated[str, Form()] = "before",
+) -> ReportRead:
+    if kind not in ("before", "after"):
+        raise ValidationFailed("kind must be before or after", field="kind")
+    report = await report_service.get(session=session, code=code, actor=actor)
+    await report_service.add_photo(session=session, report=report, data=await photo.read(), actor=actor, kind=kind)
+    session.expunge(report)
+    return present.full(await report_service.get(session=session, code=code))
+
+
+class RatingOut(BaseModel):
+    stars: int
+    comment: str | None
+    offer_reopen: bool
+
+
+@router.post("/{code}/rating", response_model=RatingOut)
+async def rate(session: SessionDep, actor: StaffActor, code: str, body: RatingIn) -> RatingOut:
+    report = await report_service.get(session=session, code=code, actor=actor)
+    rating, offer = await report_service.rate(
+        session=session, report=report, stars=body.stars, comment=body.comment, actor=actor, source="hotline"
+    )
+    return RatingOut(stars=rating.stars, comment=rating.comment, offer_reopen=offer)

@@ -1,0 +1,91 @@
+"""Staff accounts and authentication (lockout after repeated failures)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.catalog import service as catalog_service
+from backend.core.config import get_settings
+from backend.core.db import utcnow
+from backend.core.errors import AuthenticationFailed, Conflict, ValidationFailed
+from backend.core.security import hash_password, sign, unsign, verify_password
+from backend.staff.models import Role, User
+
+TOKEN_PURPOSE = "api-token"
+
+
+async def create_user(
+    *,
+    session: AsyncSession,
+    username: str,
+    password: str,
+    role: str,
+    agency_code: str | None = None,
+    full_name: str = "",
+) -> User:
+    if role not in set(Role):
+        raise ValidationFailed(f"role must be one of: {', '.join(Role)}", field="role")
+    if role == Role.officer and not agency_code:
+        raise ValidationFailed("an officer belongs to one agency: give --agency CODE", field="agency")
+    if len(password) < 8:
+        raise ValidationFailed("password must have at least 8 characters", field="password")
+    if await session.scalar(select(User.id).where(User.username == username)):
+        raise Conflict(f"user {username} already exists")
+    agency = await catalog_service.get_agency(session=session, code=agency_code) if agency_code else None
+    user = User(username=username, password_hash=hash_password(password), role=role,
+                agency_id=agency.id if agency else None, full_name=full_name or username)
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def authenticate(*, session: AsyncSession, username: str, password: str) -> User:
+    settings = get_settings()
+    user = await session.scalar(select(User).where(User.username == username))
+    now = utcnow()
+    if user is None or not user.active:
+        verify_password(password, "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG")
+        raise AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu / wrong username or password")
+    if user.locked_until is not None and user.locked_until > now:
+        raise AuthenticationFailed("Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau / account locked")
+    if not verify_password(password, user.password_hash):
+        user.failed_logins += 1
+        if user.failed_logins >= settings.admin_login_max_failures:
+            user.locked_until = now + timedelta(minutes=settings.admin_lockout_minutes)
+            user.failed_logins = 0
+        raise AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu / wrong username or password")
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    return user
+
+
+async def change_password(*, session: AsyncSession, user: User, old: str, new: str) -> None:
+    if not verify_password(old, user.password_hash):
+        raise AuthenticationFailed("Mật khẩu hiện tại không đúng / current password is wrong")
+    if len(new) < 8:
+        raise ValidationFailed("Mật khẩu mới cần ít nhất 8 ký tự / at least 8 characters", field="password")
+    user.password_hash = hash_password(new)
+    user.token_version += 1
+
+
+def issue_token(user: User) -> str:
+    return sign({"uid": user.id, "v": user.token_version}, purpose=TOKEN_PURPOSE)
+
+
+async def user_from_token(*, session: AsyncSession, token: str) -> User:
+    data = unsign(token, purpose=TOKEN_PURPOSE, max_age=get_settings().access_token_minutes * 60)
+    if not isinstance(data, dict):
+        raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
+    user = await session.get(User, data.get("uid"))
+    if user is None or not user.active or user.token_version != data.get("v"):
+        raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
+    return user
+
+
+async def list_users(*, session: AsyncSession) -> Sequence[User]:
+    return (await session.scalars(select(User).order_by(User.username))).all()

@@ -1,0 +1,35 @@
+"""Chat state per (channel, user) and the ids of chat events already handled (idempotency)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.core.db import Base, UTCDateTime, utcnow
+
+
+class ChatState(Base):
+    __tablename__ = "chat_states"
+    __table_args__ = (UniqueConstraint("channel", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ProcessedEvent(Base):
+    """One row per inbound event (Zalo msg_id, Telegram update_id): redeliveries are skipped."""
+
+    __tablename__ = "chat_processed_events"
+    __table_args__ = (UniqueConstraint("channel", "event_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(16), default="received")  # received | done | failed
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

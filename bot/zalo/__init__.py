@@ -1,0 +1,1 @@
+"""Zalo Official Account: webhook, async client, token store, rendering."""

@@ -1,0 +1,40 @@
+"""Natural-language understanding for citizen reports.
+
+One data set (`nlu/data/nlu/*.yml`, Rasa format) feeds two engines: the built-in scikit-learn
+classifier (default, in process) and a Rasa 3 server (`NLU_BACKEND=rasa`). Both answer in Rasa's
+parse shape. Public interface: `nlu.service`.
+
+This module stays import-light: the CLI imports it on every start.
+"""
+
+from pathlib import Path
+
+NLU_DIR = Path(__file__).resolve().parent
+DATA_DIR = NLU_DIR / "data" / "nlu"
+TEST_FILE = NLU_DIR / "tests" / "test_nlu.yml"
+CONFIG_FILE = NLU_DIR / "config.yml"
+
+# Stable report category codes (shared/CONTRACT.md); the order is the display order.
+CATEGORIES: tuple[str, ...] = (
+    "encroachment",
+    "illegal_ads",
+    "street_vending",
+    "unpermitted_construction",
+    "wastewater",
+    "littering",
+    "other",
+)
+
+# Conversational intents: small talk must never be filed as a report category.
+CONVERSATIONAL: tuple[str, ...] = (
+    "greet",
+    "thanks",
+    "ask_help",
+    "check_status",
+    "affirm",
+    "deny",
+    "give_rating",
+    "out_of_scope",
+)
+
+FALLBACK_INTENT = "nlu_fallback"

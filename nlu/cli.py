@@ -1,0 +1,125 @@
+"""`phananh nlu ...`: train, evaluate and run the built-in classifier.
+
+Imports are lazy: `classify` is piped thousands of lines by scripts and must start fast, so
+nothing heavy (FastAPI, scikit-learn before it is needed, Rich for plain JSON) is imported here.
+Run standalone with `python -m nlu.cli`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(help="Vietnamese report classification (built-in model and Rasa).", no_args_is_help=True)
+
+
+def _fail(message: str) -> None:
+    """One clear line on stderr with the fix, then exit 1."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _var_dir() -> Path:
+    from nlu.service import _settings
+
+    return Path(_settings().var_dir).resolve()
+
+
+def _check_data() -> None:
+    from nlu import DATA_DIR
+
+    if not any(DATA_DIR.glob("*.yml")):
+        _fail(f"no training data in {DATA_DIR}: restore nlu/data/nlu/*.yml from git")
+
+
+@app.command()
+def train() -> None:
+    """Train the built-in classifier from nlu/data/nlu and write it under var/nlu/."""
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    import yaml
+
+    from nlu import model as model_module
+
+    _check_data()
+    console = Console()
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console) as bar:
+            bar.add_task("training the built-in classifier", total=None)
+            model, path = model_module.train(var_dir=_var_dir())
+    except yaml.YAMLError as exc:
+        _fail(f"invalid YAML in nlu/data/nlu ({exc.__class__.__name__}): fix the file and rerun")
+    except PermissionError as exc:
+        _fail(f"cannot write the model ({exc}): make VAR_DIR writable")
+    console.print(f"model [bold]{model.data_hash}[/] · {model.n_examples} examples · "
+                  f"{model.train_seconds:.1f} s · {path}")
+
+
+@app.command()
+def evaluate(
+    cv: Annotated[int, typer.Option(help="also run k-fold cross-validation on the training data (e.g. 5)")] = 0,
+    rasa: Annotated[bool, typer.Option(help="also evaluate the Rasa server at RASA_URL on the same split")] = False,
+    rasa_url: Annotated[str | None, typer.Option(help="Rasa server (default: RASA_URL)")] = None,
+    errors: Annotated[int, typer.Option(help="how many worst errors to list")] = 10,
+) -> None:
+    """Per-category precision/recall/F1, macro-F1 and confusion matrix on the held-out file."""
+    from rich.console import Console
+
+    from nlu import TEST_FILE, evaluation
+    from nlu import model as model_module
+    from nlu.report import print_report, print_side_by_side
+
+    _check_data()
+    if not TEST_FILE.exists():
+        _fail(f"held-out file {TEST_FILE} is missing: restore it from git")
+    console = Console()
+    model = model_module.load(var_dir=_var_dir())
+    builtin = evaluation.holdout(evaluation.builtin_predictor(model))
+    print_report(console, f"built-in {model.data_hash} · held-out {TEST_FILE.name}", builtin, errors)
+    if rasa:
+        import httpx
+
+        from nlu.service import _settings
+
+        url = rasa_url or _settings().rasa_url
+        try:
+            rasa_report = evaluation.holdout(evaluation.rasa_predictor(url))
+        except httpx.HTTPError as exc:
+            _fail(f"Rasa at {url} does not answer ({exc.__class__.__name__}): start it with 'bash nlu/scripts/rasa.sh all'")
+        print_report(console, f"Rasa DIET at {url} · held-out {TEST_FILE.name}", rasa_report, errors)
+        print_side_by_side(console, {"built-in": builtin, "Rasa DIET": rasa_report})
+    if cv:
+        if cv < 2:
+            _fail("--cv needs at least 2 folds, e.g. --cv 5")
+        with console.status(f"{cv}-fold cross-validation"):
+            report = evaluation.cross_validate(cv)
+        print_report(console, f"built-in · {cv}-fold cross-validation (hand-written data)", report, errors)
+
+
+@app.command()
+def classify() -> None:
+    """Read one report per line (UTF-8) on stdin; write one JSON object per line on stdout."""
+    import json
+
+    from nlu.service import classify_sync
+
+    out = sys.stdout.buffer
+    try:
+        for raw in sys.stdin.buffer:
+            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            result = classify_sync(text)
+            line = {"text": text, "category": result.category, "confidence": round(result.confidence, 4)}
+            out.write(json.dumps(line, ensure_ascii=False).encode("utf-8") + b"\n")
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error
+        sys.stderr.close()
+    except PermissionError as exc:
+        _fail(f"cannot write the model ({exc}): make VAR_DIR writable or run 'phananh nlu train' once")
+    out.flush()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,118 @@
+"""Scores for the held-out file and k-fold cross-validation, for either engine."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nlu import CATEGORIES, CONFIG_FILE, DATA_DIR, FALLBACK_INTENT, TEST_FILE
+from nlu.dataset import Example, load_file
+
+# (intent, confidence) for one text
+Predictor = Callable[[list[str]], list[tuple[str, float]]]
+
+
+@dataclass
+class Report:
+    labels: list[str]
+    per_label: dict[str, tuple[float, float, float, int]]  # precision, recall, f1, support
+    macro_f1: float  # over the 7 report categories
+    accuracy: float  # over every example, conversational ones included
+    confusion: dict[tuple[str, str], int]
+    errors: list[tuple[str, str, str, float]] = field(default_factory=list)  # text, gold, predicted, conf
+    confidences: list[tuple[bool, float, bool]] = field(default_factory=list)  # correct, conf, is_category
+
+
+def score(examples: list[Example], predictions: list[tuple[str, float]]) -> Report:
+    gold = [ex.intent for ex in examples]
+    pred = [p for p, _ in predictions]
+    labels = [*CATEGORIES, *sorted({*gold, *pred} - set(CATEGORIES))]
+    per_label: dict[str, tuple[float, float, float, int]] = {}
+    for label in labels:
+        tp = sum(1 for g, p in zip(gold, pred, strict=True) if g == p == label)
+        n_pred = sum(1 for p in pred if p == label)
+        n_gold = sum(1 for g in gold if g == label)
+        precision = tp / n_pred if n_pred else 0.0
+        recall = tp / n_gold if n_gold else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_label[label] = (precision, recall, f1, n_gold)
+    present = [c for c in CATEGORIES if per_label[c][3]]
+    macro = sum(per_label[c][2] for c in present) / len(present) if present else 0.0
+    errors = sorted(
+        ((ex.text, ex.intent, p, c) for ex, (p, c) in zip(examples, predictions, strict=True) if p != ex.intent),
+        key=lambda e: -e[3],
+    )
+    return Report(
+        labels=labels,
+        per_label=per_label,
+        macro_f1=macro,
+        accuracy=sum(g == p for g, p in zip(gold, pred, strict=True)) / len(gold) if gold else 0.0,
+        confusion=Counter(zip(gold, pred, strict=True)),
+        errors=errors,
+        confidences=[(g == p, c, g in CATEGORIES) for g, (p, c) in zip(gold, predictions, strict=True)],
+    )
+
+
+def threshold_table(report: Report, thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)) -> list[tuple[float, float, float]]:
+    """For each threshold: share of category texts answered without asking, and their accuracy."""
+    rows = []
+    items = [(ok, conf) for ok, conf, is_cat in report.confidences if is_cat]
+    for t in thresholds:
+        kept = [ok for ok, conf in items if conf >= t]
+        coverage = len(kept) / len(items) if items else 0.0
+        accuracy = sum(kept) / len(kept) if kept else 0.0
+        rows.append((t, coverage, accuracy))
+    return rows
+
+
+def builtin_predictor(model) -> Predictor:  # noqa: ANN001 - BuiltinModel, imported lazily
+    def predict(texts: list[str]) -> list[tuple[str, float]]:
+        probs = model.predict_proba(texts)
+        best = probs.argmax(axis=1)
+        return [(model.classes[i], float(probs[row, i])) for row, i in enumerate(best)]
+
+    return predict
+
+
+def rasa_predictor(url: str, timeout: float = 10.0) -> Predictor:
+    import httpx
+
+    def predict(texts: list[str]) -> list[tuple[str, float]]:
+        out = []
+        with httpx.Client(timeout=timeout) as client:
+            for text in texts:
+                data = client.post(f"{url.rstrip('/')}/model/parse", json={"text": text}).json()
+                # Score the classifier itself: the best real intent, not the fallback marker.
+                ranking = [r for r in data.get("intent_ranking") or [data["intent"]] if r["name"] != FALLBACK_INTENT]
+                top = ranking[0] if ranking else {"name": FALLBACK_INTENT, "confidence": 0.0}
+                out.append((top["name"], float(top["confidence"])))
+        return out
+
+    return predict
+
+
+def holdout(predict: Predictor, test_file: Path = TEST_FILE) -> Report:
+    examples = load_file(test_file)
+    return score(examples, predict([ex.text for ex in examples]))
+
+
+def cross_validate(folds: int = 5, data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE, seed: int = 42) -> Report:
+    """Stratified k-fold over the hand-written training data. The generated variants are left
+    out: a variant in the test fold of its own source line would inflate the score."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from nlu.dataset import data_files, fallback_threshold
+    from nlu.model import fit
+
+    examples = [ex for path in data_files(data_dir) if path.name != "augmented.yml" for ex in load_file(path)]
+    labels = [ex.intent for ex in examples]
+    predictions: list[tuple[str, float]] = [("", 0.0)] * len(examples)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_idx, test_idx in splitter.split(examples, labels):
+        model = fit([examples[i] for i in train_idx], threshold=fallback_threshold(config_file))
+        fold_pred = builtin_predictor(model)([examples[i].text for i in test_idx])
+        for i, p in zip(test_idx, fold_pred, strict=True):
+            predictions[i] = p
+    return score(examples, predictions)

@@ -1,0 +1,90 @@
+"""Text normalisation shared by training and prediction.
+
+Citizens type with or without diacritics, with chat abbreviations and typos. The model sees two
+views of every text: the accented one (NFC, lowercase) and a diacritic-free one with
+abbreviations expanded, so "ko dc don rac" and "không được dọn rác" land on the same features.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+# Chat abbreviations, keyed on the diacritic-free token. Values are diacritic-free too because
+# they only feed the diacritic-free view.
+ABBREVIATIONS: dict[str, str] = {
+    "k": "khong",
+    "ko": "khong",
+    "kh": "khong",
+    "khg": "khong",
+    "hok": "khong",
+    "hong": "khong",
+    "kg": "khong",
+    "dc": "duoc",
+    "dk": "duoc",
+    "j": "gi",
+    "ng": "nguoi",
+    "ngta": "nguoi ta",
+    "bmt": "buon ma thuot",
+    "tp": "thanh pho",
+    "vs": "voi",
+    "ntn": "nhu the nao",
+    "r": "roi",
+    "mn": "moi nguoi",
+    "mng": "moi nguoi",
+    "cx": "cung",
+    "cg": "cung",
+    "bt": "binh thuong",
+    "ak": "a",
+    "vh": "via he",
+    "ld": "long duong",
+    "qc": "quang cao",
+    "xd": "xay dung",
+    "ct": "cong trinh",
+    "nc": "nuoc",
+    "ns": "noi",
+    "bh": "bao gio",
+    "h": "gio",
+    "nhiu": "nhieu",
+    "wa": "qua",
+    "qa": "qua",
+    "z": "vay",
+    "v": "vay",
+    "trc": "truoc",
+    "sn": "so nha",
+    "p": "phuong",
+    "tks": "cam on",
+    "thanks": "cam on",
+    "thank": "cam on",
+    "tx": "thi xa",
+    "ubnd": "uy ban nhan dan",
+    "cq": "co quan",
+    "cqcn": "co quan chuc nang",
+    "bn": "bao nhieu",
+    "lm": "lam",
+    "ms": "moi",
+    "bjo": "bay gio",
+}
+
+
+def nfc_lower(text: str) -> str:
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def strip_diacritics(text: str) -> str:
+    """Vietnamese without tone and vowel marks: 'đường Lê Duẩn' -> 'duong Le Duan'."""
+    decomposed = unicodedata.normalize("NFD", text)
+    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return bare.replace("đ", "d").replace("Đ", "D")
+
+
+def accented_view(text: str) -> str:
+    return " ".join(_TOKEN.findall(nfc_lower(text)))
+
+
+def plain_view(text: str) -> str:
+    """Diacritic-free, lowercase, abbreviations expanded, punctuation dropped."""
+    tokens = _TOKEN.findall(strip_diacritics(nfc_lower(text)))
+    return " ".join(ABBREVIATIONS.get(tok, tok) for tok in tokens)
