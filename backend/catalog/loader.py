@@ -95,7 +95,7 @@ async def load_reference(
     result.counts["areas"] = len(areas) + (1 if province else 0)
     step("areas")
 
-    area_ids = dict((await session.execute(select(Area.code, Area.id))).tuples().all())
+    area_ids = dict((await session.execute(select(Area.code, Area.id))).all())
     agencies = docs["agencies"].get("agencies", [])
     for item in agencies:
         area_code = item.get("area")
@@ -110,8 +110,8 @@ async def load_reference(
     result.counts["agencies"] = len(agencies)
     step("agencies")
 
-    category_ids = dict((await session.execute(select(Category.code, Category.id))).tuples().all())
-    agency_ids = dict((await session.execute(select(Agency.code, Agency.id))).tuples().all())
+    category_ids = dict((await session.execute(select(Category.code, Category.id))).all())
+    agency_ids = dict((await session.execute(select(Agency.code, Agency.id))).all())
 
     def ref(table: dict[str, int], value: Any, what: str, file: str) -> int | None:
         if value is None:

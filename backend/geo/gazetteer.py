@@ -306,11 +306,11 @@ class Gazetteer:
                 continue
             # Context is an old district named elsewhere in the address, never the hit itself.
             mentioned = {p for s, e, p in districts if e <= start or s >= end}
-            score = entry.level
-            if entry.context and entry.context in mentioned:
-                score += CONTEXT
-            elif entry.level >= CURRENT_SHORT and self._area_districts[entry.area.code] & mentioned:
-                score += CONTEXT
+            # An old name carries its own district; a current name knows all the districts it came from.
+            own = {entry.context} if entry.context else set()
+            if entry.level >= CURRENT_SHORT and not entry.context:
+                own = self._area_districts[entry.area.code]
+            score = entry.level + (CONTEXT if own & mentioned else 0)
             rank = (score, KIND_RANK.get(entry.area.kind, 0), entry.area.area_km2 or 0.0)
             if best is None or rank > best[0]:
                 best = (rank, entry, start)
@@ -345,11 +345,7 @@ class Gazetteer:
                 found = self._lookup(key, after_street)
                 raw.extend((i, j + 1, kind, payload) for kind, payload in found)
         spans = {(s, e) for s, e, _, _ in raw}
-        return [
-            h
-            for h in raw
-            if not any(s <= h[0] and h[1] <= e and (e - s) > (h[1] - h[0]) for s, e in spans)
-        ]
+        return [h for h in raw if not any(s <= h[0] and h[1] <= e and (e - s) > (h[1] - h[0]) for s, e in spans)]
 
     def _lookup(self, key: str, after_street: bool) -> list[tuple[str, Any]]:
         found: list[tuple[str, Any]] = []
@@ -395,8 +391,13 @@ class Gazetteer:
             a = e.area
             out.append(
                 GeoMatch(
-                    a.code, a.name, a.latitude, a.longitude, f"{a.name}, {self.province_name}",
-                    round(rank[0] / (CURRENT_FULL + CONTEXT), 3), e.name,
+                    a.code,
+                    a.name,
+                    a.latitude,
+                    a.longitude,
+                    f"{a.name}, {self.province_name}",
+                    round(rank[0] / (CURRENT_FULL + CONTEXT), 3),
+                    e.name,
                 )
             )
         return out

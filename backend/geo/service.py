@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Area
 from backend.core.config import get_settings
-from backend.geo.gazetteer import AreaRecord, Gazetteer
+from backend.geo.gazetteer import AreaRecord, Gazetteer, OfflineGeocoder
 
 log = logging.getLogger(__name__)
 
@@ -43,18 +43,19 @@ class GeoResult:
 
 
 _gazetteer: Gazetteer | None = None
+_offline_geocoder: OfflineGeocoder | None = None
 # One limiter per event loop: geopy's limiter holds an asyncio lock bound to the loop using it.
 _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRateLimiter] = weakref.WeakKeyDictionary()
 
 
 def invalidate_cache() -> None:
     """Forget the gazetteer; the next call rebuilds it from the area table (after data edits)."""
-    global _gazetteer
-    _gazetteer = None
+    global _gazetteer, _offline_geocoder
+    _gazetteer = _offline_geocoder = None
 
 
 async def gazetteer(*, session: AsyncSession) -> Gazetteer:
-    global _gazetteer
+    global _gazetteer, _offline_geocoder
     if _gazetteer is None:
         rows = (await session.scalars(select(Area).order_by(Area.code))).all()
         province = next((r for r in rows if r.kind == "province"), None)
@@ -77,6 +78,7 @@ async def gazetteer(*, session: AsyncSession) -> Gazetteer:
             province.name if province else DEFAULT_PROVINCE_NAME,
             province.bbox if province and province.bbox else None,
         )
+        _offline_geocoder = OfflineGeocoder(_gazetteer)
     return _gazetteer
 
 
@@ -85,7 +87,7 @@ async def geocode(*, session: AsyncSession, address: str) -> GeoResult | None:
     if get_settings().geocoder == "nominatim":
         try:
             found = await _nominatim(address, gaz)
-        except (GeopyError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, GeopyError, OSError) as exc:
             log.warning("nominatim failed, using the offline gazetteer: %s", exc)
         else:
             if found is not None:
@@ -94,10 +96,11 @@ async def geocode(*, session: AsyncSession, address: str) -> GeoResult | None:
 
 
 def _offline(address: str, gaz: Gazetteer) -> GeoResult | None:
-    match = gaz.geocode(address)
-    if match is None:
+    geocoder = _offline_geocoder if _offline_geocoder and _offline_geocoder.gazetteer is gaz else OfflineGeocoder(gaz)
+    location = geocoder.geocode(address)
+    if location is None:
         return None
-    return GeoResult(match.latitude, match.longitude, match.area_code, match.display_name, "offline")
+    return GeoResult(location.latitude, location.longitude, location.raw["area_code"], location.address, "offline")
 
 
 async def _nominatim(address: str, gaz: Gazetteer) -> GeoResult | None:

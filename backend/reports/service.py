@@ -285,7 +285,12 @@ def can_see(actor: Actor, report: Report) -> bool:
 async def get(*, session: AsyncSession, code: str, actor: Actor | None = None, lock: bool = False) -> Report:
     """One report with its timeline. An officer asking for another agency's report gets
     NotFound, not Forbidden: its existence is not theirs to know."""
-    stmt = select(Report).where(Report.code == normalize_code(code)).options(*_load_options())
+    stmt = (
+        select(Report)
+        .where(Report.code == normalize_code(code))
+        .options(*_load_options())
+        .execution_options(populate_existing=True)
+    )
     if lock:
         stmt = stmt.with_for_update(of=Report)
     report = await session.scalar(stmt)

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 os.environ.setdefault("SECRET_KEY", "geo-tests-secret")  # keep Settings from writing var/
 
-from backend.catalog.models import Area  # noqa: E402
-from backend.core.db import Base  # noqa: E402
-from backend.geo import service  # noqa: E402
-from backend.geo.gazetteer import DATA_DIR, Gazetteer, load_yaml  # noqa: E402
+from backend.catalog.models import Area
+from backend.core.db import Base
+from backend.geo import service
+from backend.geo.gazetteer import DATA_DIR, Gazetteer, load_yaml
 
 
 @pytest.fixture(scope="session")

@@ -100,7 +100,8 @@ def test_street_named_like_a_unit_is_not_a_unit(gazetteer: Gazetteer) -> None:
 
 
 @pytest.mark.parametrize(
-    "query", ["Quận 1, TP Hồ Chí Minh", "Hà Nội", "12 Nguyễn Trãi, Hà Nội", "TP Nha Trang, Khánh Hòa", "Pleiku, Gia Lai"]
+    "query",
+    ["Quận 1, TP Hồ Chí Minh", "Hà Nội", "12 Nguyễn Trãi, Hà Nội", "TP Nha Trang, Khánh Hòa", "Pleiku, Gia Lai"],
 )
 def test_address_in_another_province_is_none(gazetteer: Gazetteer, query: str) -> None:
     assert gazetteer.geocode(query) is None
@@ -118,7 +119,13 @@ def test_suggest_completes_a_prefix(gazetteer: Gazetteer) -> None:
 def test_locate_buon_ma_thuot_centre_is_a_city_ward(gazetteer: Gazetteer) -> None:
     area = gazetteer.locate(12.67, 108.04)
     assert area is not None
-    assert area.name in {"Phường Buôn Ma Thuột", "Phường Tân Lập", "Phường Thành Nhất", "Phường Ea Kao", "Phường Tân An"}
+    assert area.name in {
+        "Phường Buôn Ma Thuột",
+        "Phường Tân Lập",
+        "Phường Thành Nhất",
+        "Phường Ea Kao",
+        "Phường Tân An",
+    }
 
 
 def test_locate_tuy_hoa_centre_is_in_former_phu_yen(gazetteer: Gazetteer) -> None:
@@ -133,7 +140,12 @@ def test_locate_every_centroid_is_its_own_unit(gazetteer: Gazetteer) -> None:
 
 @pytest.mark.parametrize(
     ("place", "lat", "lon"),
-    [("Nha Trang", 12.24, 109.19), ("Pleiku", 13.98, 108.0), ("Hồ Chí Minh City", 10.78, 106.70), ("at sea", 13.2, 109.45)],
+    [
+        ("Nha Trang", 12.24, 109.19),
+        ("Pleiku", 13.98, 108.0),
+        ("Hồ Chí Minh City", 10.78, 106.70),
+        ("at sea", 13.2, 109.45),
+    ],
 )
 def test_locate_outside_the_province_is_none(gazetteer: Gazetteer, place: str, lat: float, lon: float) -> None:
     assert gazetteer.locate(lat, lon) is None, place

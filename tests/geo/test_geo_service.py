@@ -54,7 +54,7 @@ class _Nominatim(BaseHTTPRequestHandler):
     answer: list[dict] = []
     seen: list[dict[str, list[str]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+    def do_GET(self) -> None:
         url = urlsplit(self.path)
         type(self).seen.append({"path": [url.path], **parse_qs(url.query)})
         body = json.dumps(type(self).answer).encode()

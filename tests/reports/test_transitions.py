@@ -54,7 +54,7 @@ async def test_transition_table_per_role(
         finally:
             await savepoint.rollback()
         assert got == outcome, (role, action, status)
-        await session.refresh(report, ["agency", "status"])
+        await session.refresh(report)
 
 
 async def test_transition_writes_timeline_event_with_actor_and_note(

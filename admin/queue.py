@@ -1,0 +1,86 @@
+"""Reading the queue: filters from the URL, the allowed actions of a role, CSV/XLSX rows."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import QueryParams
+
+from backend.reports.models import Report, Status
+from backend.reports.service import ROLE_ACTIONS, TRANSITIONS, ReportFilter, can_see
+from backend.staff.models import Role, User
+
+PAGE_SIZE = 50
+FILTER_KEYS = ("status", "category", "area", "agency", "channel", "overdue", "q", "sort")
+
+
+@dataclass
+class QueueQuery:
+    params: dict[str, str]
+    page: int
+
+    @classmethod
+    def parse(cls, query: QueryParams) -> QueueQuery:
+        params = {k: query.get(k, "").strip() for k in FILTER_KEYS if query.get(k, "").strip()}
+        try:
+            page = max(int(query.get("page", "1")), 1)
+        except ValueError:
+            page = 1
+        return cls(params, page)
+
+    def filter(self, limit: int = PAGE_SIZE) -> ReportFilter:
+        p = self.params
+        overdue = {"1": True, "0": False}.get(p.get("overdue", ""))
+        return ReportFilter(
+            status=p.get("status"), category=p.get("category"), agency=p.get("agency"), area=p.get("area"),
+            channel=p.get("channel"), q=p.get("q"), overdue=overdue, sort=p.get("sort", "-created_at"),
+            limit=limit, offset=(self.page - 1) * limit,
+        )
+
+    def url(self, **changes: Any) -> str:
+        from urllib.parse import urlencode
+
+        params = {**self.params, "page": str(self.page)}
+        params.update({k: str(v) for k, v in changes.items() if v is not None})
+        return "?" + urlencode({k: v for k, v in params.items() if v and not (k == "page" and v == "1")})
+
+
+def allowed_actions(user: User, report: Report) -> list[str]:
+    """The buttons this user may press on this report now (the service checks again)."""
+    if not can_see_user(user, report):
+        return []
+    found: list[str] = []
+    for action, (from_statuses, _to) in TRANSITIONS.items():
+        if action in ROLE_ACTIONS.get(user.role, frozenset()) and report.status in from_statuses:
+            if action == "assign" and report.status != Status.new:
+                found.append("reassign")
+            else:
+                found.append(action)
+    if report.is_open and user.role in (Role.admin, Role.supervisor, Role.officer):
+        found.append("duplicate")
+    return found
+
+
+def can_see_user(user: User, report: Report) -> bool:
+    from backend.core.actor import Actor
+
+    return can_see(Actor.staff(user), report)
+
+
+EXPORT_COLUMNS = ("Mã", "Ngày nhận", "Trạng thái", "Lĩnh vực", "Xã/phường", "Đơn vị xử lý", "Địa chỉ",
+                  "Hạn xử lý", "Quá hạn", "Kênh", "Nội dung")
+
+
+def export_rows(reports: Sequence[Report], now: Any) -> list[list[Any]]:
+    """No reporter name or phone: an export leaves the system."""
+    from admin.texts import CHANNEL_LABELS, STATUS_LABELS
+    from admin.web import local
+
+    return [
+        [r.code, local(r.created_at), STATUS_LABELS.get(r.status, r.status), r.category.name,
+         r.area.name if r.area else "", r.agency.name if r.agency else "", r.address or "", local(r.due_at),
+         "có" if r.is_overdue(now) else "", CHANNEL_LABELS.get(r.channel, r.channel), r.description]
+        for r in reports
+    ]

@@ -1,0 +1,256 @@
+"""Every text the bot says to citizens, Vietnamese (with diacritics) and English.
+
+`t(key, lang, **values)`: English when the user's language is English, Vietnamese otherwise.
+Notification texts (outbox) live here too, so a channel says the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TEXTS: dict[str, tuple[str, str]] = {
+    # --- conversation -------------------------------------------------------------------------
+    "greeting": (
+        "Xin chào{name}! Đây là kênh phản ánh hiện trường của Trung tâm Giám sát, điều hành đô thị thông minh "
+        "tỉnh Đắk Lắk.\nHãy mô tả sự việc bạn thấy (lấn chiếm vỉa hè, rác thải, quảng cáo sai phép...), "
+        "gửi vị trí và ảnh nếu có.",
+        "Hello{name}! This is the field-reporting channel of the Đắk Lắk smart-city operations centre.\n"
+        "Describe what you saw (sidewalk encroachment, litter, illegal ads...), then send the location and "
+        "photos if you have any.",
+    ),
+    "help": (
+        "Bạn có thể:\n"
+        "• Gửi phản ánh: mô tả sự việc, gửi vị trí (hoặc gõ địa chỉ) và tối đa {photos} ảnh.\n"
+        "• Tra cứu: gõ mã phản ánh, ví dụ \"tra cứu PA-ABC234\".\n"
+        "• Gõ \"phản ánh của tôi\" để xem các phản ánh đã gửi.\n"
+        "• Gõ \"hủy\" để hủy, \"bỏ qua\" để bỏ qua ảnh, \"xác nhận\" để gửi.",
+        "You can:\n"
+        "• Report: describe the problem, share the location (or type an address) and up to {photos} photos.\n"
+        "• Track: type the tracking code, e.g. \"tra cứu PA-ABC234\".\n"
+        "• Type \"phản ánh của tôi\" (my reports) to list your reports.\n"
+        "• Type \"huy\" to cancel, \"bo qua\" to skip photos, \"ok\" to confirm.",
+    ),
+    "thanks_reply": ("Cảm ơn bạn đã đồng hành cùng thành phố!", "Thank you for helping your city!"),
+    "not_understood": (
+        "Xin lỗi, tôi chưa hiểu. Hãy mô tả sự việc cần phản ánh, hoặc gõ \"giúp\" để xem hướng dẫn.",
+        "Sorry, I did not understand. Describe the problem you want to report, or type \"help\".",
+    ),
+    "unsupported": (
+        "Tôi chưa xử lý được loại tin này (nhãn dán, tệp, ghi âm, video). Hãy gửi chữ, ảnh hoặc vị trí.",
+        "I cannot handle this kind of message (sticker, file, voice, video). Please send text, photos or a "
+        "location.",
+    ),
+    "empty": (
+        "Tin nhắn trống. Hãy mô tả sự việc cần phản ánh, hoặc gõ \"giúp\".",
+        "The message is empty. Describe the problem, or type \"help\".",
+    ),
+    "too_long": (
+        "Nội dung dài quá ({length} ký tự, tối đa {limit}). Hãy rút gọn và gửi lại.",
+        "The text is too long ({length} characters, at most {limit}). Please shorten it and send again.",
+    ),
+    "emoji_only": (
+        "Cảm ơn bạn! Nếu muốn phản ánh, hãy mô tả sự việc bằng chữ nhé.",
+        "Thanks! To report a problem, please describe it in words.",
+    ),
+    "expired": (
+        "Phản ánh bạn đang soạn đã quá 24 giờ không hoạt động nên đã được hủy. Xin mời bắt đầu lại.",
+        "The report you were writing was idle for 24 hours and has been discarded. Please start again.",
+    ),
+    "cancelled": (
+        "Đã hủy. Khi cần, bạn cứ mô tả sự việc để gửi phản ánh mới.",
+        "Cancelled. Describe a problem any time to start a new report.",
+    ),
+    "nothing_to_cancel": ("Không có gì để hủy.", "There is nothing to cancel."),
+    "error": (
+        "Xin lỗi, hệ thống đang gặp sự cố. Bạn vui lòng thử lại sau ít phút.",
+        "Sorry, something went wrong on our side. Please try again in a few minutes.",
+    ),
+    # --- report slots -------------------------------------------------------------------------
+    "ask_description": (
+        "Bạn hãy mô tả ngắn gọn sự việc (điều gì, ở đâu, từ khi nào).",
+        "Please describe the problem briefly (what, where, since when).",
+    ),
+    "description_short": (
+        "Mô tả hơi ngắn. Bạn hãy nói rõ hơn sự việc (ví dụ: \"quán bày bàn ghế chiếm hết vỉa hè\").",
+        "The description is too short. Please say a bit more (e.g. \"a café's tables block the sidewalk\").",
+    ),
+    "got_description": ("Đã ghi nhận mô tả.", "Description noted."),
+    "ask_location": (
+        "Sự việc ở đâu? Bấm \"📍 Gửi vị trí\" hoặc gõ địa chỉ (số nhà, đường, phường/xã).",
+        "Where is it? Tap \"📍 Send location\" or type the address (street and ward/commune).",
+    ),
+    "location_button": ("📍 Gửi vị trí", "📍 Send location"),
+    "confirm_address": (
+        "Tôi tìm thấy: {place}. Đúng địa điểm chứ?",
+        "I found: {place}. Is this the right place?",
+    ),
+    "address_not_found": (
+        "Không tìm thấy địa chỉ \"{address}\" trong tỉnh Đắk Lắk. Hãy ghi rõ phường/xã, hoặc gửi vị trí.",
+        "Could not find \"{address}\" in Đắk Lắk province. Add the ward/commune, or share the location.",
+    ),
+    "outside_province": (
+        "Vị trí này nằm ngoài tỉnh Đắk Lắk nên chúng tôi không tiếp nhận được. Cảm ơn bạn! "
+        "Nếu nhầm, hãy gửi lại vị trí hoặc gõ địa chỉ trong tỉnh.",
+        "This place is outside Đắk Lắk province, so we cannot take it. Thank you! If that was a mistake, "
+        "send the location again or type an address in the province.",
+    ),
+    "location_ok": ("Đã ghi nhận vị trí: {place}.", "Location noted: {place}."),
+    "ask_photos": (
+        "Bạn có ảnh hiện trường không? Gửi tối đa {photos} ảnh, hoặc gõ \"bỏ qua\".",
+        "Do you have photos? Send up to {photos}, or type \"bo qua\" to skip.",
+    ),
+    "photo_received": (
+        "Đã nhận ảnh {count}/{photos}. Gửi thêm, hoặc gõ \"xong\" để tiếp tục.",
+        "Photo {count}/{photos} received. Send more, or type \"done\" to continue.",
+    ),
+    "photo_bad": ("Ảnh không hợp lệ: {reason}", "The photo was not accepted: {reason}"),
+    "photo_limit": (
+        "Đã đủ {photos} ảnh, ảnh thêm không được lưu.",
+        "You already sent {photos} photos; extra photos are not kept.",
+    ),
+    "ask_category": (
+        "Sự việc thuộc lĩnh vực nào? Bấm nút hoặc gõ số:\n{choices}",
+        "Which kind of problem is it? Tap a button or type the number:\n{choices}",
+    ),
+    "bad_category": ("Hãy chọn số từ 1 đến {n}.", "Please choose a number from 1 to {n}."),
+    "ask_consent": (
+        "Để cán bộ liên hệ lại khi cần, chúng tôi xin lưu tên và số điện thoại của bạn "
+        "(theo Nghị định 13/2023/NĐ-CP về bảo vệ dữ liệu cá nhân; chỉ dùng để xử lý phản ánh, không công khai). "
+        "Bạn đồng ý chứ?",
+        "So that an officer can call you back if needed, may we keep your name and phone number "
+        "(Decree 13/2023 on personal data protection; used only to handle reports, never published)?",
+    ),
+    "consent_no": (
+        "Đã rõ, chúng tôi sẽ không lưu tên và số điện thoại của bạn.",
+        "Understood: we will not keep your name or phone number.",
+    ),
+    "ask_phone": (
+        "Cảm ơn! Số điện thoại để cán bộ gọi lại (không bắt buộc)? Gõ số, hoặc \"bỏ qua\".",
+        "Thanks! A phone number for a call back (optional)? Type it, or \"bo qua\".",
+    ),
+    "bad_phone": (
+        "Số điện thoại chưa đúng (ví dụ 0912345678). Gõ lại, hoặc \"bỏ qua\".",
+        "That phone number does not look right (e.g. 0912345678). Type it again, or \"bo qua\".",
+    ),
+    "duplicate_found": (
+        "Hình như sự việc này đã được phản ánh: {code} ({category}, {status}), cách khoảng {distance} m.\n"
+        "Bạn có muốn ủng hộ phản ánh đó thay vì gửi mới không?",
+        "This looks like report {code} ({category}, {status}), about {distance} m away.\n"
+        "Would you like to support it instead of filing a new one?",
+    ),
+    "supported": (
+        "Cảm ơn! Bạn đã ủng hộ phản ánh {code}. Bạn sẽ nhận được kết quả xử lý.\n{status}",
+        "Thanks! You now support report {code} and will hear its result.\n{status}",
+    ),
+    "already_supported": (
+        "Bạn đã theo dõi phản ánh {code} rồi.\n{status}",
+        "You already follow report {code}.\n{status}",
+    ),
+    "summary": (
+        "Xin kiểm tra lại phản ánh:\n• Lĩnh vực: {category}\n• Địa điểm: {place}\n• Ảnh: {photos}\n"
+        "• Mô tả: {description}\nGõ \"xác nhận\" để gửi, \"đổi lĩnh vực\" để chọn lại, \"hủy\" để hủy.",
+        "Please check your report:\n• Category: {category}\n• Place: {place}\n• Photos: {photos}\n"
+        "• Description: {description}\nType \"ok\" to send, \"change category\" to pick another, \"cancel\" to drop it.",
+    ),
+    "created": (
+        "Đã tiếp nhận phản ánh. Mã tra cứu: {code}\nĐơn vị xử lý: {agency}\nHạn xử lý: {due}\n"
+        "Chúng tôi sẽ báo kết quả qua kênh này.",
+        "Your report has been received. Tracking code: {code}\nHandled by: {agency}\nDue: {due}\n"
+        "We will send you the result here.",
+    ),
+    "create_failed": ("Chưa gửi được phản ánh: {reason}", "The report could not be filed: {reason}"),
+    "not_in_report": (
+        "Chưa có phản ánh nào đang soạn. Hãy mô tả sự việc để bắt đầu.",
+        "There is no report in progress. Describe the problem to start one.",
+    ),
+    # --- status, my reports ------------------------------------------------------------------
+    "ask_code": ("Bạn gõ mã phản ánh (dạng PA-XXXXXX) nhé.", "Please type the tracking code (PA-XXXXXX)."),
+    "status": (
+        "Phản ánh {code}: {status}\nLĩnh vực: {category}\nĐịa bàn: {area}\nĐơn vị xử lý: {agency}\nHạn: {due}{note}",
+        "Report {code}: {status}\nCategory: {category}\nArea: {area}\nHandled by: {agency}\nDue: {due}{note}",
+    ),
+    "status_note": ("\nKết quả: {note}", "\nResult: {note}"),
+    "code_not_found": (
+        "Không tìm thấy phản ánh {code}. Bạn kiểm tra lại mã nhé.",
+        "Report {code} was not found. Please check the code.",
+    ),
+    "my_reports": ("Phản ánh gần đây của bạn:\n{items}", "Your recent reports:\n{items}"),
+    "my_reports_item": ("• {code}: {status} ({category})", "• {code}: {status} ({category})"),
+    "no_reports": ("Bạn chưa gửi phản ánh nào.", "You have not sent any report yet."),
+    # --- rating -------------------------------------------------------------------------------
+    "rated": ("Cảm ơn bạn đã đánh giá {stars}/5 cho {code}.", "Thank you for rating {code} {stars}/5."),
+    "ask_reopen": (
+        "Rất tiếc vì kết quả chưa tốt. Sự việc vẫn chưa được khắc phục? Bạn có muốn mở lại phản ánh {code} không?",
+        "Sorry the result was not good. Is it still not fixed? Do you want to reopen report {code}?",
+    ),
+    "reopened": (
+        "Đã mở lại phản ánh {code} và chuyển lại đơn vị xử lý. Hạn mới: {due}.",
+        "Report {code} is reopened and sent back to the agency. New deadline: {due}.",
+    ),
+    "not_reopened": ("Đã rõ, cảm ơn bạn.", "Understood, thank you."),
+    "cannot": ("Không thực hiện được: {reason}", "That did not work: {reason}"),
+    "nothing_to_rate": (
+        "Hiện không có phản ánh nào chờ bạn đánh giá.",
+        "There is no report waiting for your rating.",
+    ),
+    # --- buttons --------------------------------------------------------------------------------
+    "btn_confirm": ("✅ Xác nhận", "✅ Confirm"),
+    "btn_change_category": ("🔁 Đổi lĩnh vực", "🔁 Change category"),
+    "btn_cancel": ("❌ Hủy", "❌ Cancel"),
+    "btn_yes": ("Đồng ý", "Yes"),
+    "btn_no": ("Không", "No"),
+    "btn_right_place": ("Đúng", "Yes"),
+    "btn_wrong_place": ("Không đúng", "No"),
+    "btn_skip": ("Bỏ qua", "Skip"),
+    "btn_done": ("Xong", "Done"),
+    "btn_support": ("👍 Ủng hộ", "👍 Support it"),
+    "btn_new_report": ("Gửi mới", "File a new one"),
+    "btn_reopen": ("Mở lại", "Reopen"),
+    "rating_hint": (
+        "Bạn đánh giá kết quả từ 1 (rất tệ) đến 5 (rất tốt): gõ một số hoặc bấm nút.",
+        "Please rate the result from 1 (very poor) to 5 (very good): type a digit or tap a button.",
+    ),
+    # --- notifications (outbox) -----------------------------------------------------------------
+    "n_received": (
+        "Đã tiếp nhận phản ánh {code}. Hạn xử lý: {due}.",
+        "Report {code} received. Due: {due}.",
+    ),
+    "n_assigned": ("Phản ánh {code} đã được chuyển đến {agency}.", "Report {code} has been sent to {agency}."),
+    "n_in_progress": ("Phản ánh {code} đang được xử lý.", "Report {code} is being handled."),
+    "n_resolved": (
+        "Phản ánh {code} đã được xử lý.\nKết quả: {note}\n",
+        "Report {code} has been handled.\nResult: {note}\n",
+    ),
+    "n_rejected": (
+        "Phản ánh {code} không được tiếp nhận xử lý. Lý do: {note}",
+        "Report {code} was not accepted. Reason: {note}",
+    ),
+    "n_closed": ("Phản ánh {code} đã đóng.", "Report {code} is closed."),
+    "n_other": ("Phản ánh {code}: {status}", "Report {code}: {status}"),
+    "none": ("(chưa có)", "(none yet)"),
+    "photos_none": ("không có", "none"),
+}
+
+STATUS_LABELS: dict[str, tuple[str, str]] = {
+    "new": ("Mới tiếp nhận", "Received"),
+    "assigned": ("Đã chuyển đơn vị xử lý", "Assigned to an agency"),
+    "in_progress": ("Đang xử lý", "In progress"),
+    "resolved": ("Đã xử lý", "Resolved"),
+    "closed": ("Đã đóng", "Closed"),
+    "rejected": ("Không tiếp nhận", "Rejected"),
+}
+
+
+def is_english(lang: str | None) -> bool:
+    return bool(lang) and lang.lower().startswith("en")
+
+
+def t(key: str, lang: str | None = "vi", **values: Any) -> str:
+    vi, en = TEXTS[key]
+    template = en if is_english(lang) else vi
+    return template.format(**values) if values else template
+
+
+def status_label(status: str, lang: str | None = "vi") -> str:
+    vi, en = STATUS_LABELS.get(status, (status, status))
+    return en if is_english(lang) else vi
