@@ -20,7 +20,7 @@ run: install
 	$(BIN)/phananh seed --demo
 	@echo ""
 	@echo "  PhanAnh on http://127.0.0.1:8000   (staff site /admin/, API docs /docs)"
-	@echo "  Đăng nhập / log in:  admin / demo1234   (also: giamsat, tongdai, canbo.tanlap: demo1234)"
+	@echo "  Đăng nhập / log in:  admin / demo1234   (other demo logins in the table above)"
 	@echo ""
 	$(BIN)/phananh serve --host 127.0.0.1 --port 8000
 

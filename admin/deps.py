@@ -38,8 +38,8 @@ def actor(user: User) -> Actor:
     return Actor.staff(user)
 
 
-def audit(session: AsyncSession, request: Request, user: User | None, action: str, target: str = "",
-          **detail: Any) -> None:
+def audit(session: AsyncSession, request: Request, user: User | None, what: str, target: str = "",
+          /, **detail: Any) -> None:
     client = request.client.host if request.client else None
     session.add(AuditLog(user_id=user.id if user else None, username=user.username if user else "",
-                         action=action, target=target, detail=detail or None, ip=client))
+                         action=what, target=target, detail=detail or None, ip=client))

@@ -3,6 +3,7 @@ suggests places, similar open reports nearby are shown), look-ups, the caller's 
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -97,10 +98,14 @@ async def classify(user: StaffUser, text: str = "") -> JSONResponse:
 
 
 def _choice(item: Any) -> dict[str, Any]:
-    if isinstance(item, dict):
-        return item
-    fields = ("code", "name", "label", "latitude", "longitude", "kind")
-    return {f: getattr(item, f) for f in fields if hasattr(item, f)}
+    if dataclasses.is_dataclass(item) and not isinstance(item, type):
+        data = dataclasses.asdict(item)
+    elif isinstance(item, dict):
+        data = dict(item)
+    else:
+        data = {f: getattr(item, f) for f in ("code", "name", "latitude", "longitude") if hasattr(item, f)}
+    data["label"] = data.get("label") or data.get("display_name") or data.get("name") or ""
+    return data
 
 
 @router.get("/api/places")

@@ -80,7 +80,8 @@ def get_settings_map_tiles() -> str:
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:
-    return render(request, "error.html", status_code=status_code, message=message, code=status_code)
+    page = "error.html" if request.url.path.startswith("/admin") else "portal/error.html"
+    return render(request, page, status_code=status_code, message=message.split(" / ")[0], code=status_code)
 
 
 class HtmlRoute(APIRoute):

@@ -112,6 +112,20 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="add demo staff accou
     for name, n in counts.items():
         table.add_row(name, str(n))
     console.print(table)
+    if demo:
+        _print_demo_logins()
+
+
+def _print_demo_logins() -> None:
+    from backend.demo import read_demo
+
+    users = read_demo(get_settings().data_dir).get("users", [])
+    table = Table(title="Tài khoản mẫu / demo logins (http://127.0.0.1:8000/admin/)")
+    for col in ("username", "password", "role", "agency"):
+        table.add_column(col)
+    for user in users:
+        table.add_row(user["username"], user["password"], user["role"], user.get("agency") or "")
+    console.print(table)
 
 
 async def _add_user(username: str, password: str, role: str, agency: str | None, full_name: str) -> None:

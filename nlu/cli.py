@@ -38,10 +38,9 @@ def _check_data() -> None:
 @app.command()
 def train() -> None:
     """Train the built-in classifier from nlu/data/nlu and write it under var/nlu/."""
+    import yaml
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-    import yaml
 
     from nlu import model as model_module
 
@@ -55,8 +54,9 @@ def train() -> None:
         _fail(f"invalid YAML in nlu/data/nlu ({exc.__class__.__name__}): fix the file and rerun")
     except PermissionError as exc:
         _fail(f"cannot write the model ({exc}): make VAR_DIR writable")
-    console.print(f"model [bold]{model.data_hash}[/] · {model.n_examples} examples · "
-                  f"{model.train_seconds:.1f} s · {path}")
+    console.print(f"model    [bold]{model.data_hash}[/] ({model.n_examples} examples)")
+    console.print(f"time     {model.train_seconds:.1f} s")
+    console.print(f"path     {path}", soft_wrap=True)
 
 
 @app.command()
@@ -89,7 +89,8 @@ def evaluate(
         try:
             rasa_report = evaluation.holdout(evaluation.rasa_predictor(url))
         except httpx.HTTPError as exc:
-            _fail(f"Rasa at {url} does not answer ({exc.__class__.__name__}): start it with 'bash nlu/scripts/rasa.sh all'")
+            _fail(f"Rasa at {url} does not answer ({exc.__class__.__name__}): "
+                  "start it with 'bash nlu/scripts/rasa.sh all'")
         print_report(console, f"Rasa DIET at {url} · held-out {TEST_FILE.name}", rasa_report, errors)
         print_side_by_side(console, {"built-in": builtin, "Rasa DIET": rasa_report})
     if cv:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from nlu import CATEGORIES, CONFIG_FILE, DATA_DIR, FALLBACK_INTENT, TEST_FILE
 from nlu.dataset import Example, load_file
+from nlu.runtime import Runtime
 
 # (intent, confidence) for one text
 Predictor = Callable[[list[str]], list[tuple[str, float]]]
@@ -55,7 +56,9 @@ def score(examples: list[Example], predictions: list[tuple[str, float]]) -> Repo
     )
 
 
-def threshold_table(report: Report, thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)) -> list[tuple[float, float, float]]:
+def threshold_table(
+    report: Report, thresholds: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+) -> list[tuple[float, float, float]]:
     """For each threshold: share of category texts answered without asking, and their accuracy."""
     rows = []
     items = [(ok, conf) for ok, conf, is_cat in report.confidences if is_cat]
@@ -67,11 +70,9 @@ def threshold_table(report: Report, thresholds: tuple[float, ...] = (0.3, 0.4, 0
     return rows
 
 
-def builtin_predictor(model) -> Predictor:  # noqa: ANN001 - BuiltinModel, imported lazily
+def builtin_predictor(model: Runtime) -> Predictor:
     def predict(texts: list[str]) -> list[tuple[str, float]]:
-        probs = model.predict_proba(texts)
-        best = probs.argmax(axis=1)
-        return [(model.classes[i], float(probs[row, i])) for row, i in enumerate(best)]
+        return [model.rank(text)[0] for text in texts]
 
     return predict
 
@@ -98,7 +99,9 @@ def holdout(predict: Predictor, test_file: Path = TEST_FILE) -> Report:
     return score(examples, predict([ex.text for ex in examples]))
 
 
-def cross_validate(folds: int = 5, data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE, seed: int = 42) -> Report:
+def cross_validate(
+    folds: int = 5, data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE, seed: int = 42
+) -> Report:
     """Stratified k-fold over the hand-written training data. The generated variants are left
     out: a variant in the test fold of its own source line would inflate the score."""
     from sklearn.model_selection import StratifiedKFold

@@ -29,7 +29,9 @@ def print_report(console: Console, title: str, report: Report, n_errors: int = 1
             style = "bold" if label in CATEGORIES else "dim"
             table.add_row(label, f"{p:.3f}", f"{r:.3f}", f"{f:.3f}", str(n), style=style)
     console.print(table)
-    console.print(f"macro-F1 (7 categories) [bold]{report.macro_f1:.3f}[/] · accuracy (all intents) {report.accuracy:.3f}")
+    console.print(
+        f"macro-F1 (7 categories) [bold]{report.macro_f1:.3f}[/] · accuracy (all intents) {report.accuracy:.3f}"
+    )
 
     confusion = Table(title="confusion (rows: expected, columns: predicted)", title_justify="left")
     confusion.add_column("")

@@ -64,10 +64,9 @@ def _builtin() -> Any:
 
 
 def reset() -> None:
-    """Forget the loaded model and the counters (tests switch settings between cases)."""
+    """Zero the fallback counters (tests switch settings between cases). The model is reloaded
+    by itself when VAR_DIR changes."""
     with _state.lock:
-        _state.model = None
-        _state.model_dir = None
         _state.fallbacks = 0
         _state.last_error = None
         _state.rasa_ok = None

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import glob
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,6 +19,9 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from backend.testing import pgserver
+from backend.testing.pgserver import PgServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_TABLES = {
@@ -46,65 +45,16 @@ for key in ("TELEGRAM_BOT_TOKEN", "ZALO_APP_ID", "ZALO_ACCESS_TOKEN", "REDIS_URL
     os.environ.pop(key, None)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 # ---------------------------------------------------------------- PostgreSQL server
-
-@dataclass
-class PgServer:
-    port: int
-    datadir: Path
-    bindir: Path
-
-    def url(self, database: str) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def createdb(self, name: str) -> str:
-        subprocess.run([str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                        "-c", f'DROP DATABASE IF EXISTS "{name}"', "-c", f'CREATE DATABASE "{name}"'],
-                       check=True, capture_output=True)
-        return self.url(name)
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    if os.geteuid() != 0:
-        return cmd
-    return ["runuser", "-u", "postgres", "--", *cmd]
-
-
-def start_postgres() -> PgServer:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        pytest.fail("PostgreSQL is not installed: run `make test` (it installs Debian's postgresql)")
-    bindir = Path(found[-1]).parent
-    datadir = Path(tempfile.mkdtemp(prefix="phananh-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(datadir, "postgres", "postgres")
-    subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres",
-                                 "-E", "UTF8", "--no-sync"]), check=True, capture_output=True)
-    port = free_port()
-    opts = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200")
-    subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(datadir), "-o", opts, "-w", "-l",
-                                 str(datadir / "log"), "start"]), check=True, capture_output=True)
-    return PgServer(port=port, datadir=datadir, bindir=bindir)
-
-
-def stop_postgres(server: PgServer) -> None:
-    subprocess.run(_as_postgres([str(server.bindir / "pg_ctl"), "-D", str(server.datadir), "-m", "immediate",
-                                 "stop"]), capture_output=True)
-    shutil.rmtree(server.datadir, ignore_errors=True)
-
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
-    server = start_postgres()
+    try:
+        server = pgserver.start()
+    except pgserver.PostgresMissing as exc:
+        pytest.fail(str(exc))
     yield server
-    stop_postgres(server)
+    server.stop()
 
 
 # ---------------------------------------------------------------- databases
@@ -166,8 +116,12 @@ async def empty_mutable_tables(session: AsyncSession) -> None:
 @pytest_asyncio.fixture(loop_scope="session")
 async def session(db_url: str) -> AsyncIterator[AsyncSession]:
     """A session on a migrated, seeded database; everything but reference data is emptied first."""
+    from backend.catalog import service as catalog_service
     from backend.core.db import get_sessionmaker
+    from backend.geo import service as geo_service
 
+    catalog_service.invalidate_cache()
+    geo_service.invalidate_cache()
     maker = get_sessionmaker()
     async with maker() as s:
         await empty_mutable_tables(s)

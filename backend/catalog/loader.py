@@ -156,4 +156,7 @@ async def load_reference(
     result.counts["holidays"] = len(holidays)
     step("holidays")
     await session.flush()
+    from backend.catalog.service import invalidate_cache
+
+    invalidate_cache()
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -57,74 +58,123 @@ async def triage_agency(*, session: AsyncSession) -> Agency | None:
 
 @dataclass(frozen=True)
 class Route:
-    agency: Agency | None
+    agency_id: int | None
     rule_id: int | None
     triage: bool
 
 
-async def _ancestors(session: AsyncSession, area: Area | None) -> list[int]:
-    ids: list[int] = []
-    current = area
-    while current is not None and current.id not in ids:
-        ids.append(current.id)
-        if current.parent_id is None:
-            break
-        current = await session.get(Area, current.parent_id)
-    return ids
+@dataclass(frozen=True)
+class _Rule:
+    category_id: int | None
+    area_id: int | None
+    agency_id: int | None
+    agency_of_area: bool
+    rule_id: int
 
 
-async def route(*, session: AsyncSession, category: Category, area: Area | None) -> Route:
-    """First matching active rule wins; an area rule matches the area and its descendants.
-    No match (or no agency for the area) falls through to the IOC triage queue."""
-    area_ids = await _ancestors(session, area)
+@dataclass
+class Reference:
+    """Routing and deadline data, read once and kept per process: creating a report must not
+    re-read a hundred agencies and every rule. Refreshed after `invalidate_cache()` (seed, admin
+    edits in this process) or after CACHE_TTL_S (edits made by another process)."""
+
+    category_ids: dict[str, int]
+    area_ids: dict[str, int]
+    parents: dict[int, int | None]
+    active_agencies: dict[int, str]  # id -> kind
+    agency_of_area: dict[int, int]
+    rules: list[_Rule]
+    policies: dict[tuple[int | None, str], tuple[int, str]]
+    calendar: WorkCalendar
+    loaded_at: float
+
+    def ancestors(self, area_id: int | None) -> list[int]:
+        ids: list[int] = []
+        current = area_id
+        while current is not None and current not in ids:
+            ids.append(current)
+            current = self.parents.get(current)
+        return ids
+
+
+CACHE_TTL_S = 30.0
+_reference: Reference | None = None
+
+
+def invalidate_cache() -> None:
+    global _reference
+    _reference = None
+
+
+async def reference(*, session: AsyncSession) -> Reference:
+    global _reference
+    if _reference is not None and time.monotonic() - _reference.loaded_at < CACHE_TTL_S:
+        return _reference
+    categories = (await session.execute(select(Category.code, Category.id))).all()
+    areas = (await session.execute(select(Area.id, Area.code, Area.parent_id))).all()
+    agencies = (await session.execute(select(Agency.id, Agency.kind, Agency.area_id, Agency.active))).all()
     rules = (
         await session.scalars(
             select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.position, RoutingRule.id)
         )
     ).all()
-    for rule in rules:
-        if rule.category_id is not None and rule.category_id != category.id:
+    policies = (await session.scalars(select(DeadlinePolicy))).all()
+    by_area: dict[int, int] = {}
+    for agency_id, _kind, area_id, active in sorted(agencies):
+        if active and area_id is not None:
+            by_area.setdefault(area_id, agency_id)
+    _reference = Reference(
+        category_ids={code: id_ for code, id_ in categories},
+        area_ids={code: id_ for id_, code, _ in areas},
+        parents={id_: parent for id_, _, parent in areas},
+        active_agencies={id_: kind for id_, kind, _, active in agencies if active},
+        agency_of_area=by_area,
+        rules=[_Rule(r.category_id, r.area_id, r.agency_id, r.agency_of_area, r.id) for r in rules],
+        policies={(p.category_id, p.priority): (p.amount, p.unit) for p in policies},
+        calendar=await work_calendar(session=session),
+        loaded_at=time.monotonic(),
+    )
+    return _reference
+
+
+def route_ids(ref: Reference, category_id: int, area_id: int | None) -> Route:
+    """First matching active rule wins; an area rule matches the area and its descendants.
+    No match (or no active agency for the area) falls through to the IOC triage queue."""
+    area_ids = ref.ancestors(area_id)
+    for rule in ref.rules:
+        if rule.category_id is not None and rule.category_id != category_id:
             continue
         if rule.area_id is not None and rule.area_id not in area_ids:
             continue
-        agency: Agency | None = None
-        if rule.agency_of_area:
-            if area is None:
-                continue
-            agency = await session.scalar(
-                select(Agency).where(Agency.area_id == area.id, Agency.active.is_(True)).order_by(Agency.id)
-            )
-        elif rule.agency_id is not None:
-            agency = await session.get(Agency, rule.agency_id)
-        if agency is None or not agency.active:
+        agency_id = ref.agency_of_area.get(area_id) if rule.agency_of_area and area_id is not None else rule.agency_id
+        if agency_id is None or agency_id not in ref.active_agencies:
             continue
-        return Route(agency=agency, rule_id=rule.id, triage=agency.kind == TRIAGE_KIND)
-    fallback = await triage_agency(session=session)
-    return Route(agency=fallback, rule_id=None, triage=True)
+        return Route(agency_id=agency_id, rule_id=rule.rule_id, triage=ref.active_agencies[agency_id] == TRIAGE_KIND)
+    triage = next((id_ for id_, kind in sorted(ref.active_agencies.items()) if kind == TRIAGE_KIND), None)
+    return Route(agency_id=triage, rule_id=None, triage=True)
+
+
+async def route(*, session: AsyncSession, category: Category, area: Area | None) -> Route:
+    return route_ids(await reference(session=session), category.id, area.id if area else None)
+
+
+def deadline_for(ref: Reference, category_id: int, priority: str, start: datetime) -> datetime | None:
+    """Due time from the most specific policy: (category, priority), then (any, priority)."""
+    policy = ref.policies.get((category_id, priority)) or ref.policies.get((None, priority))
+    if policy is None:
+        return None
+    return ref.calendar.add(start, policy[0], policy[1])
 
 
 async def work_calendar(*, session: AsyncSession) -> WorkCalendar:
     settings = get_settings()
-    holidays = (await session.scalars(select(Holiday.day))).all()
+    days = (await session.scalars(select(Holiday.day))).all()
     hours = await session.get(Setting, "working_hours")
-    return WorkCalendar.build(holidays, hours.value if hours else None, settings.timezone)
+    return WorkCalendar.build(days, hours.value if hours else None, settings.timezone)
 
 
 async def deadline(*, session: AsyncSession, category: Category, priority: str, start: datetime) -> datetime | None:
-    """Due time from the most specific policy: (category, priority), then (any, priority)."""
-    policies = (
-        await session.scalars(
-            select(DeadlinePolicy).where(
-                DeadlinePolicy.priority == priority,
-                (DeadlinePolicy.category_id == category.id) | DeadlinePolicy.category_id.is_(None),
-            )
-        )
-    ).all()
-    if not policies:
-        return None
-    policy = sorted(policies, key=lambda p: p.category_id is None)[0]
-    calendar = await work_calendar(session=session)
-    return calendar.add(start, policy.amount, policy.unit)
+    return deadline_for(await reference(session=session), category.id, priority, start)
 
 
 async def holidays(*, session: AsyncSession) -> list[date]:

@@ -67,8 +67,16 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin).
+    dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
+
+
+def _sqlite_begin(conn: object) -> None:
+    """BEGIN IMMEDIATE: take the write lock at the start, so concurrent transactions queue on the
+    busy timeout instead of failing with "database is locked" when a reader upgrades to a writer."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
 def make_engine(url: str, echo: bool = False) -> AsyncEngine:
@@ -78,6 +86,7 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 

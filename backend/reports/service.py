@@ -173,16 +173,18 @@ async def nearby_open(
 
 async def _place(
     session: AsyncSession, latitude: float | None, longitude: float | None, address: str | None
-) -> tuple[float | None, float | None, str | None, Area | None]:
+) -> tuple[float, float, str | None, str | None]:
+    """(latitude, longitude, address, area code) of a new report, from a point or an address."""
     if (latitude is None) != (longitude is None):
         raise ValidationFailed("Cần cả vĩ độ và kinh độ / latitude and longitude go together", field="latitude")
     if latitude is not None and longitude is not None:
-        area = await geo_service.locate(session=session, latitude=latitude, longitude=longitude)
-        if area is None:
+        gazetteer = await geo_service.gazetteer(session=session)
+        record = gazetteer.locate(latitude, longitude)
+        if record is None:
             raise ValidationFailed(
                 "Vị trí nằm ngoài tỉnh Đắk Lắk / the location is outside the province", field="latitude"
             )
-        return latitude, longitude, address, area
+        return latitude, longitude, address, record.code
     if address:
         found = await geo_service.geocode(session=session, address=address)
         if found is None:
@@ -190,8 +192,7 @@ async def _place(
                 "Không tìm thấy địa chỉ trong tỉnh; hãy ghi rõ phường/xã / address not found in the province",
                 field="address",
             )
-        area = await session.scalar(select(Area).where(Area.code == found.area_code))
-        return found.latitude, found.longitude, address, area
+        return found.latitude, found.longitude, address, found.area_code
     raise ValidationFailed("Cần vị trí hoặc địa chỉ / a location or an address is required", field="address")
 
 
@@ -203,34 +204,45 @@ async def create(
     citizen: Citizen | None = None,
     channel: str | None = None,
 ) -> Created:
+    """Validate -> classify -> place -> route -> deadline -> store with its first timeline events
+    -> look for duplicates nearby (offered, never dropped) -> queue the citizen's receipt."""
     settings = get_settings()
     if len(report_in.description) > settings.description_max_chars:
         raise ValidationFailed(f"Mô tả dài quá {settings.description_max_chars} ký tự", field="description")
-    latitude, longitude, address, area = await _place(
-        session, report_in.latitude, report_in.longitude, report_in.address
-    )
-
+    ref = await catalog_service.reference(session=session)
     if report_in.category:
-        category = await catalog_service.get_category(session=session, code=report_in.category)
-        confidence, unsure, source = 1.0, False, ("staff" if actor.kind == "staff" else "citizen")
+        if report_in.category not in ref.category_ids:
+            raise ValidationFailed(f"Lĩnh vực không tồn tại / unknown category: {report_in.category}",
+                                   field="category")
+        category_code, confidence, unsure = report_in.category, 1.0, False
+        source = "staff" if actor.kind == "staff" else "citizen"
     else:
         result = await nlu_service.classify(report_in.description)
-        category = await catalog_service.get_category(session=session, code=result.category)
-        confidence, unsure, source = result.confidence, result.unsure, "nlu"
-
-    routed = await catalog_service.route(session=session, category=category, area=area)
-    now = utcnow()
-    due = await catalog_service.deadline(
-        session=session, category=category, priority=report_in.priority, start=now
+        category_code, confidence, unsure, source = result.category, result.confidence, result.unsure, "nlu"
+    latitude, longitude, address, area_code = await _place(
+        session, report_in.latitude, report_in.longitude, report_in.address
     )
+    category_id = ref.category_ids[category_code]
+    area_id = ref.area_ids.get(area_code) if area_code else None
+    routed = catalog_service.route_ids(ref, category_id, area_id)
+    now = utcnow()
+    due = catalog_service.deadline_for(ref, category_id, report_in.priority, now)
+
+    # One round trip for the rows the report points at (its relationships stay usable).
+    row = (await session.execute(
+        select(Category, Agency, Area)
+        .select_from(Category)
+        .outerjoin(Agency, Agency.id == routed.agency_id)
+        .outerjoin(Area, Area.id == area_id)
+        .where(Category.id == category_id)
+    )).one()
+    category, agency, area = row
     status = Status.new if routed.triage else Status.assigned
     report = Report(
-        code=new_code(), description=report_in.description, category_id=category.id, category=category,
+        code=new_code(), description=report_in.description, category_id=category_id, category=category,
         category_confidence=confidence, category_source=source, category_unsure=unsure,
-        latitude=latitude, longitude=longitude, address=address,
-        area_id=area.id if area else None, area=area,
-        agency_id=routed.agency.id if routed.agency else None, agency=routed.agency,
-        status=status, priority=report_in.priority, due_at=due,
+        latitude=latitude, longitude=longitude, address=address, area_id=area_id, area=area,
+        agency_id=routed.agency_id, agency=agency, status=status, priority=report_in.priority, due_at=due,
         channel=channel or report_in.channel or ("hotline" if actor.kind == "staff" else "api"),
         citizen_id=citizen.id if citizen else None,
         reporter_name=report_in.name or (citizen.display_name if citizen else None),
@@ -244,21 +256,19 @@ async def create(
                 session.add(report)
                 await session.flush()
             break
-        except IntegrityError:
+        except IntegrityError:  # tracking code taken (1 in a billion): draw another
             report.code = new_code()
-    else:  # pragma: no cover - 32^6 codes make this practically impossible
+    else:  # pragma: no cover
         raise ValidationFailed("could not allocate a tracking code, try again")
 
     add_event(session, report, actor, "create", to_status=Status.new,
-              data={"category": category.code, "confidence": confidence, "source": source})
-    if not routed.triage and routed.agency:
+              data={"category": category_code, "confidence": confidence, "source": source})
+    if not routed.triage and agency is not None:
         add_event(session, report, Actor.system(), "assign", from_status=Status.new, to_status=Status.assigned,
-                  note=routed.agency.name, data={"agency": routed.agency.code, "rule": routed.rule_id})
-    duplicates: list[Report] = []
-    if latitude is not None and longitude is not None:
-        duplicates = await nearby_open(
-            session=session, category_id=category.id, latitude=latitude, longitude=longitude, exclude_id=report.id
-        )
+                  note=agency.name, data={"agency": agency.code, "rule": routed.rule_id})
+    duplicates = await nearby_open(
+        session=session, category_id=category_id, latitude=latitude, longitude=longitude, exclude_id=report.id
+    )
     from backend.reports import flows  # local: flows import this module
 
     await flows.report_created_flow(session=session, report=report)
@@ -533,8 +543,9 @@ async def recategorize(*, session: AsyncSession, report: Report, category_code: 
               note=f"{old} → {category.code}")
     if report.status == Status.new:
         routed = await catalog_service.route(session=session, category=category, area=report.area)
-        if routed.agency is not None:
-            report.agency_id, report.agency = routed.agency.id, routed.agency
+        if routed.agency_id is not None:
+            report.agency_id = routed.agency_id
+            report.agency = await session.get(Agency, routed.agency_id)
     await session.flush()
     return report
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
-from chatkit import Chat
 from sqlalchemy.ext.asyncio import AsyncSession
+
+sys.path.insert(0, str(Path(__file__).parent))  # chatkit, stand-ins: helpers shared by these tests
+from chatkit import Chat  # noqa: E402
 
 import bot.dialogue.models  # noqa: F401  (tables emptied between tests)
 import bot.zalo.models  # noqa: F401

@@ -1,0 +1,307 @@
+"""`make bench`: throughput and latency on SQLite and PostgreSQL (figures go in closing notes).
+
+Report core: 10,000 reports created through the service layer and through the HTTP API (a real
+`phananh serve` process, 16 concurrent clients), then list/filter queries at 100,000 reports.
+Other modules contribute their own `bench.run()` (NLU, geo, chat webhook, admin pages).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+console = Console()
+ROOT = Path(__file__).resolve().parents[1]
+N_CREATE = int(os.environ.get("BENCH_REPORTS", "10000"))
+N_TOTAL = int(os.environ.get("BENCH_TOTAL", "100000"))
+TEXTS = [
+    "Quán cà phê bày bàn ghế chiếm hết vỉa hè",
+    "Đổ rác thải sinh hoạt bừa bãi ra lề đường",
+    "Nước thải từ cơ sở chế biến cà phê chảy ra mương",
+    "Dán tờ rơi quảng cáo khoan cắt bê tông lên cột điện",
+    "Người bán hàng rong tụ tập trước cổng trường",
+    "Nhà dân xây thêm tầng không có giấy phép",
+    "Đèn đường hỏng nhiều ngày, tối om",
+]
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def point() -> tuple[float, float]:
+    return 12.6675 + random.uniform(-0.03, 0.03), 108.0378 + random.uniform(-0.03, 0.03)
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    console=console, transient=True)
+
+
+def _use(url: str, var_dir: Path) -> None:
+    from backend.core.config import get_settings
+
+    os.environ.update({"DATABASE_URL": url, "MEDIA_DIR": str(var_dir / "media"), "SCHEDULER_ENABLED": "false",
+                       "ENVIRONMENT": "development"})
+    get_settings.cache_clear()
+
+
+async def _prepare(url: str) -> None:
+    from backend.catalog.loader import load_reference
+    from backend.core.config import get_settings
+    from backend.core.db import dispose_engine, session_scope
+    from backend.core.migrate import upgrade
+    from backend.staff import service as staff_service
+
+    await dispose_engine()
+    await upgrade(url)
+    async with session_scope() as session:
+        await load_reference(session=session, data_dir=get_settings().data_dir)
+        await staff_service.create_user(session=session, username="bench", password="bench-pass", role="supervisor")
+
+
+async def bench_service(n: int) -> dict[str, float]:
+    from backend.core.actor import Actor
+    from backend.core.db import session_scope
+    from backend.reports import service as report_service
+    from backend.reports.schemas import ReportCreate
+
+    latencies: list[float] = []
+    start = time.perf_counter()
+    with _progress() as bar:
+        task = bar.add_task("service: create", total=n)
+        for i in range(n):
+            lat, lon = point()
+            t0 = time.perf_counter()
+            async with session_scope() as session:
+                await report_service.create(session=session, actor=Actor.system(), channel="api",
+                                            report_in=ReportCreate(description=TEXTS[i % len(TEXTS)],
+                                                                   latitude=lat, longitude=lon))
+            latencies.append((time.perf_counter() - t0) * 1000)
+            bar.advance(task)
+    elapsed = time.perf_counter() - start
+    return {"reports_per_s": n / elapsed, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
+
+
+def _start_server(url: str, var_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    from backend.testing.pgserver import free_port
+
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "BASE_URL": f"http://127.0.0.1:{port}"}
+    log = (var_dir / f"server-{port}.log").open("wb")
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "phananh"), "serve", "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+async def bench_api(base: str, n: int, concurrency: int = 16) -> dict[str, float]:
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})
+                 ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(n):
+            queue.put_nowait(i)
+        errors = 0
+        with _progress() as bar:
+            task = bar.add_task("API: POST /api/v1/reports", total=n)
+
+            async def worker() -> None:
+                nonlocal errors
+                while not queue.empty():
+                    i = queue.get_nowait()
+                    lat, lon = point()
+                    t0 = time.perf_counter()
+                    r = await client.post("/api/v1/reports", headers=headers, json={
+                        "description": TEXTS[i % len(TEXTS)], "latitude": lat, "longitude": lon})
+                    latencies.append((time.perf_counter() - t0) * 1000)
+                    errors += r.status_code != 201
+                    bar.advance(task)
+
+            start = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(concurrency)))
+            elapsed = time.perf_counter() - start
+    return {"reports_per_s": n / elapsed, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
+            "errors": errors}
+
+
+async def bulk_fill(total: int) -> None:
+    """Top the table up to `total` reports with core inserts (realistic spread of statuses)."""
+    from sqlalchemy import func, insert, select
+
+    from backend.catalog.models import Agency, Area, Category
+    from backend.core.db import session_scope, utcnow
+    from backend.reports.models import Report
+    from backend.reports.service import new_code
+
+    async with session_scope() as session:
+        have = await session.scalar(select(func.count(Report.id))) or 0
+        categories = (await session.scalars(select(Category.id))).all()
+        agencies = (await session.scalars(select(Agency.id))).all()
+        areas = (await session.scalars(select(Area.id))).all()
+    statuses = ["new", "assigned", "in_progress", "resolved", "closed", "rejected"]
+    now = utcnow()
+    with _progress() as bar:
+        task = bar.add_task(f"fill to {total:,} reports", total=max(total - have, 0))
+        for start in range(have, total, 5000):
+            rows = []
+            for _ in range(min(5000, total - start)):
+                created = now - timedelta(minutes=random.randint(0, 60 * 24 * 365))
+                lat, lon = point()
+                rows.append({
+                    "code": new_code() + random.choice("ABCDEFGH"), "description": random.choice(TEXTS),
+                    "category_id": random.choice(categories), "latitude": lat, "longitude": lon,
+                    "area_id": random.choice(areas), "agency_id": random.choice(agencies),
+                    "status": random.choice(statuses), "priority": "normal", "channel": random.choice(
+                        ["zalo", "telegram", "hotline", "web"]), "created_at": created, "updated_at": created,
+                    "due_at": created + timedelta(days=4), "category_source": "nlu", "category_unsure": False,
+                    "supporters_count": 0, "reopen_count": 0, "reporter_phone": f"09{random.randint(0, 10**8):08d}",
+                })
+            async with session_scope() as session:
+                await session.execute(insert(Report), rows)
+            bar.advance(task, len(rows))
+        async with session_scope() as session:
+            from sqlalchemy import text
+
+            await session.execute(text("ANALYZE"))
+
+
+async def bench_queries(base: str, runs: int = 30) -> dict[str, dict[str, float]]:
+    queries = {
+        "list newest": {},
+        "status=assigned": {"status": "assigned"},
+        "category+agency": {"category": "encroachment", "agency": "UBND-24121"},
+        "overdue, by deadline": {"overdue": "true", "sort": "due_at"},
+        "channel+offset 5000": {"channel": "zalo", "offset": "5000"},
+        "text search": {"q": "vỉa hè"},
+        "phone search": {"q": "0912"},
+    }
+    out: dict[str, dict[str, float]] = {}
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+        token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})
+                 ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for name, params in queries.items():
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                r = await client.get("/api/v1/reports", params={**params, "limit": "50"}, headers=headers)
+                times.append((time.perf_counter() - t0) * 1000)
+                r.raise_for_status()
+            out[name] = {"p50_ms": statistics.median(times), "p95_ms": pct(times, 95), "total": r.json()["total"]}
+    return out
+
+
+async def core(url: str, label: str, var_dir: Path) -> dict[str, Any]:
+    from backend.core.db import dispose_engine
+
+    _use(url, var_dir)
+    await _prepare(url)
+    result: dict[str, Any] = {"service": await bench_service(N_CREATE)}
+    await dispose_engine()
+    proc, base = _start_server(url, var_dir)
+    try:
+        result["api"] = await bench_api(base, N_CREATE)
+        await bulk_fill(N_TOTAL)
+        await dispose_engine()
+        result["queries"] = await bench_queries(base)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    await dispose_engine()
+    return result
+
+
+def _print_core(results: dict[str, dict[str, Any]]) -> None:
+    table = Table(title=f"Report core: create {N_CREATE:,} reports")
+    for col in ("database", "path", "reports/s", "p50 ms", "p99 ms"):
+        table.add_column(col, justify="right" if col not in ("database", "path") else "left")
+    for db, r in results.items():
+        for path in ("service", "api"):
+            m = r[path]
+            table.add_row(db, path, f"{m['reports_per_s']:.0f}", f"{m['p50_ms']:.1f}", f"{m['p99_ms']:.1f}")
+    console.print(table)
+    q = Table(title=f"GET /api/v1/reports at {N_TOTAL:,} reports (over HTTP, limit 50)")
+    q.add_column("query")
+    for db in results:
+        q.add_column(f"{db} p50 ms", justify="right")
+        q.add_column(f"{db} p95 ms", justify="right")
+    names = next(iter(results.values()))["queries"].keys()
+    for name in names:
+        row = [name]
+        for r in results.values():
+            m = r["queries"][name]
+            row += [f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}"]
+        q.add_row(*row)
+    console.print(q)
+
+
+async def main() -> None:
+    from backend.testing import pgserver
+
+    random.seed(7)
+    var_dir = Path(tempfile.mkdtemp(prefix="phananh-bench-"))
+    server = pgserver.start()
+    results: dict[str, Any] = {}
+    try:
+        targets = {"sqlite": f"sqlite+aiosqlite:///{var_dir / 'bench.db'}", "postgresql": server.createdb("bench")}
+        core_results = {}
+        for label, url in targets.items():
+            console.rule(f"[bold]Report core on {label}")
+            core_results[label] = await core(url, label, var_dir)
+        _print_core(core_results)
+        results["core"] = core_results
+        extra: list[tuple[str, Callable[..., Any]]] = []
+        for module in ("nlu.bench", "backend.geo.bench", "backend.notifications.bench", "admin.bench"):
+            try:
+                extra.append((module, importlib.import_module(module).run))
+            except ModuleNotFoundError:
+                console.print(f"[yellow]{module} not present, skipped")
+        for module, fn in extra:
+            console.rule(f"[bold]{module}")
+            try:
+                out = fn(console, **({"db_urls": targets} if "db_urls" in fn.__code__.co_varnames else {}))
+                if isinstance(out, Awaitable):
+                    out = await out
+                results[module] = out
+            except Exception as exc:  # one module's failure must not hide the others' figures
+                console.print(f"[red]{module} failed: {exc}")
+                results[module] = {"error": str(exc)}
+    finally:
+        server.stop()
+    out_path = ROOT / "var" / "bench" / "results.json"
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
+    console.print(f"Figures saved to {out_path}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

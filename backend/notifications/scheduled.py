@@ -1,0 +1,22 @@
+"""Jobs for the scheduler (registered there by these names). Idempotent; each returns what it did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.notifications.sender import deliver_due
+
+
+async def outbox_retry() -> dict[str, Any]:
+    """Send due outbox messages (new ones and retries)."""
+    return await deliver_due(limit=200)
+
+
+async def zalo_token_refresh() -> dict[str, Any]:
+    """Refresh the Zalo OA tokens ahead of expiry (no-op when fresh or Zalo is not configured)."""
+    from bot.zalo import tokens
+
+    try:
+        return await tokens.refresh_if_needed()
+    except tokens.TokenError as exc:  # already logged loudly and stored on the token row
+        return {"refreshed": False, "error": str(exc)}

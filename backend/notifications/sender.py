@@ -1,0 +1,198 @@
+"""Deliver the outbox: claim due rows, render them in the citizen's language, send them on their
+channel, record the outcome one row at a time (so nothing is sent twice), retry with capped
+exponential backoff, and give up (visible to staff on the report) after MAX_ATTEMPTS or a final
+channel error."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.citizens.models import Citizen
+from backend.core.actor import Actor
+from backend.core.db import get_sessionmaker, utcnow
+from backend.notifications.models import Outbox
+from backend.notifications.service import MAX_ATTEMPTS, backoff
+from bot.dialogue.messages import OutgoingMessage
+from bot.dialogue.texts import status_label, t
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)  # a claimed row is due again only if its sender died mid-way
+
+
+class DeliveryError(Exception):
+    """A send failed. `final`: never retry; `retry_at`: not before then."""
+
+    def __init__(self, message: str, *, final: bool = False, retry_at: datetime | None = None) -> None:
+        super().__init__(message)
+        self.final = final
+        self.retry_at = retry_at
+
+
+Sender = Callable[[str, list[OutgoingMessage]], Awaitable[None]]
+
+
+async def _send_zalo(recipient: str, messages: list[OutgoingMessage]) -> None:
+    from bot.zalo.render import send_messages
+
+    await send_messages(recipient, messages)
+
+
+async def _send_telegram(recipient: str, messages: list[OutgoingMessage]) -> None:
+    from bot.telegram.render import send_notification
+
+    await send_notification(recipient, messages)
+
+
+async def _send_cli(recipient: str, messages: list[OutgoingMessage]) -> None:
+    """The terminal chat has nobody to call back later: delivered means done."""
+
+
+SENDERS: dict[str, Sender] = {"zalo": _send_zalo, "telegram": _send_telegram, "cli": _send_cli}
+
+
+def _due(value: Any, lang: str) -> str:
+    from bot.dialogue.engine import local_time
+
+    if not value:
+        return t("none", lang)
+    return local_time(datetime.fromisoformat(value), lang)
+
+
+def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
+    """The messages one outbox row stands for."""
+    p = row.payload or {}
+    code = p.get("code", "")
+    if row.kind == "reply":  # a chat reply that could not be sent at once
+        return [OutgoingMessage(m["text"], [tuple(b) for b in m.get("buttons", [])]) for m in p.get("messages", [])]
+    if row.kind == "received":
+        return [OutgoingMessage(t("n_received", lang, code=code, due=_due(p.get("due_at"), lang)))]
+    if row.kind == "assigned":
+        return [OutgoingMessage(t("n_assigned", lang, code=code, agency=p.get("agency") or t("none", lang)))]
+    if row.kind == "in_progress":
+        return [OutgoingMessage(t("n_in_progress", lang, code=code))]
+    if row.kind == "resolved":
+        text = t("n_resolved", lang, code=code, note=p.get("note") or "") + t("rating_hint", lang)
+        buttons = [(f"{'⭐' * n}", f"rate:{code}:{n}") for n in range(1, 6)]
+        return [OutgoingMessage(text, buttons, photo=p.get("photo"))]
+    if row.kind == "rejected":
+        return [OutgoingMessage(t("n_rejected", lang, code=code, note=p.get("note") or ""))]
+    if row.kind == "closed":
+        return [OutgoingMessage(t("n_closed", lang, code=code))]
+    return [OutgoingMessage(t("n_other", lang, code=code, status=status_label(str(p.get("status", "")), lang)))]
+
+
+async def _claim(session: AsyncSession, limit: int, now: datetime, citizen_id: int | None) -> list[int]:
+    stmt = select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+    if citizen_id is not None:
+        stmt = stmt.where(Outbox.citizen_id == citizen_id)
+    stmt = stmt.order_by(Outbox.id).limit(limit)
+    if session.bind.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    ids = list((await session.scalars(stmt)).all())
+    if not ids:
+        return []
+    # Lease the rows; the WHERE repeats the conditions so two claimers on SQLite cannot both win.
+    claimed = await session.scalars(
+        update(Outbox)
+        .where(Outbox.id.in_(ids), Outbox.status == "pending", Outbox.next_attempt_at <= now)
+        .values(next_attempt_at=now + LEASE)
+        .returning(Outbox.id)
+    )
+    result = sorted(claimed.all())
+    await session.commit()
+    return result
+
+
+async def deliver_due(
+    *, limit: int = 100, senders: dict[str, Sender] | None = None, citizen_id: int | None = None
+) -> dict[str, int]:
+    """Send what is due; returns counts {claimed, sent, retry, failed, skipped}."""
+    senders = senders or SENDERS
+    counts = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    maker = get_sessionmaker()
+    async with maker() as session:
+        ids = await _claim(session, limit, utcnow(), citizen_id)
+    counts["claimed"] = len(ids)
+    for row_id in ids:
+        counts[await _deliver_one(row_id, senders)] += 1
+    return counts
+
+
+async def _deliver_one(row_id: int, senders: dict[str, Sender]) -> str:
+    """Read, send with no transaction open (SQLite writers queue behind open ones), record."""
+    maker = get_sessionmaker()
+    async with maker() as session:
+        row = await session.get(Outbox, row_id)
+        if row is None or row.status != "pending":
+            return "skipped"
+        citizen = await session.get(Citizen, row.citizen_id) if row.citizen_id else None
+        lang = citizen.language if citizen else "vi"
+        channel, recipient, messages = row.channel, row.recipient, render(row, lang)
+        await session.commit()
+    sender = senders.get(channel)
+    error: DeliveryError | None = None
+    try:
+        if sender is None:
+            raise DeliveryError(f"no sender for channel {channel}", final=True)
+        await sender(recipient, messages)
+    except DeliveryError as exc:
+        error = exc
+    except Exception as exc:  # timeouts, connection errors, 5xx: try again later
+        error = DeliveryError(f"{type(exc).__name__}: {exc}")
+    async with maker() as session:  # committed per row: a crash later cannot resend this one
+        row = await session.get(Outbox, row_id)
+        assert row is not None
+        row.attempts += 1
+        if error is None:
+            row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+            outcome = "sent"
+        else:
+            outcome = await _failed(session, row, str(error) or type(error).__name__, final=error.final,
+                                    retry_at=error.retry_at)
+        await session.commit()
+    return outcome
+
+
+async def _failed(session: AsyncSession, row: Outbox, error: str, *, final: bool, retry_at: datetime | None) -> str:
+    row.last_error = error[:2000]
+    if final or row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel, row.recipient, error)
+        await _tell_staff(session, row)
+        return "failed"
+    row.next_attempt_at = retry_at or utcnow() + backoff(row.attempts)
+    return "retry"
+
+
+async def _tell_staff(session: AsyncSession, row: Outbox) -> None:
+    """A non-public timeline entry, so staff see on the report that the citizen was not told."""
+    if row.report_id is None:
+        return
+    from backend.reports.models import Report
+    from backend.reports.service import add_event
+
+    report = await session.get(Report, row.report_id)
+    if report is not None:
+        add_event(session, report, Actor.system(), "notify_failed", public=False,
+                  note=f"Không gửi được tin '{row.kind}' cho người dân qua {row.channel}: {row.last_error}",
+                  data={"outbox": row.id, "kind": row.kind})
+
+
+async def queue_reply(session: AsyncSession, *, citizen: Citizen, messages: list[OutgoingMessage],
+                      error: str) -> Outbox:
+    """Chat replies that could not be sent now: the outbox retries them like any message."""
+    row = Outbox(
+        citizen_id=citizen.id, channel=citizen.channel, recipient=citizen.external_id, kind="reply",
+        payload={"messages": [{"text": m.text, "buttons": [list(b) for b in m.buttons]} for m in messages]},
+        status="pending", attempts=1, last_error=error[:2000], next_attempt_at=utcnow() + backoff(1),
+    )
+    session.add(row)
+    return row
+

@@ -1,0 +1,70 @@
+"""Start-up of the Telegram bot inside `phananh serve` (per TELEGRAM_MODE) and `phananh bot telegram`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
+from backend.core.config import get_settings
+
+log = logging.getLogger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def _running(app: Any) -> AsyncIterator[None]:
+    from bot.telegram.app import close, get_bot, get_dispatcher, set_commands
+
+    settings = get_settings()
+    bot = get_bot()
+    if bot is None or settings.telegram_mode == "external":
+        yield
+        return
+    try:
+        await set_commands(bot)
+    except Exception as exc:  # the API being unreachable must not stop the web app
+        log.warning("telegram setMyCommands failed: %s", exc)
+    task: asyncio.Task[None] | None = None
+    dp = get_dispatcher()
+    if settings.telegram_mode == "polling":
+        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False))
+    else:
+        if not settings.telegram_webhook_secret:
+            log.error("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET; webhook not set")
+        else:
+            try:
+                await bot.set_webhook(settings.base_url.rstrip("/") + "/webhooks/telegram",
+                                      secret_token=settings.telegram_webhook_secret)
+            except Exception as exc:
+                log.warning("telegram setWebhook failed: %s", exc)
+    try:
+        yield
+    finally:
+        if task is not None:
+            with contextlib.suppress(Exception):
+                await dp.stop_polling()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await close()
+
+
+def lifespan_hook(app: Any) -> contextlib.AbstractAsyncContextManager[None]:
+    return _running(app)
+
+
+async def poll_forever() -> None:
+    """`phananh bot telegram`: long polling until interrupted."""
+    from bot.telegram.app import close, get_bot, get_dispatcher, set_commands
+
+    bot = get_bot()
+    if bot is None:
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+    await set_commands(bot)
+    await bot.delete_webhook()
+    try:
+        await get_dispatcher().start_polling(bot, close_bot_session=False)
+    finally:
+        await close()

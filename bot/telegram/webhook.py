@@ -1,0 +1,42 @@
+"""POST /webhooks/telegram (TELEGRAM_MODE=webhook): secret header checked in constant time; each
+update_id handled once."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiogram.types import Update
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from backend.core.config import get_settings
+from backend.core.db import session_scope
+from bot.dialogue.models import ProcessedEvent
+
+router = APIRouter(tags=["telegram"])
+
+
+@router.post("/webhooks/telegram")
+async def telegram_webhook(request: Request) -> JSONResponse:
+    from bot.telegram.app import get_bot, get_dispatcher
+
+    settings = get_settings()
+    expected = settings.telegram_webhook_secret or ""
+    given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+    if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
+        return JSONResponse({"error": "forbidden"}, status_code=403)
+    bot = get_bot()
+    if bot is None:
+        return JSONResponse({"error": "telegram not configured"}, status_code=503)
+    try:
+        update = Update.model_validate(await request.json(), context={"bot": bot})
+    except ValueError:
+        return JSONResponse({"error": "malformed update"}, status_code=400)
+    try:
+        async with session_scope() as session:
+            session.add(ProcessedEvent(channel="telegram", event_id=str(update.update_id)))
+    except IntegrityError:
+        return JSONResponse({"ok": True, "duplicate": True})
+    await get_dispatcher().feed_update(bot, update)
+    return JSONResponse({"ok": True})

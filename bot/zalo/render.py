@@ -1,0 +1,54 @@
+"""OutgoingMessage -> Zalo OA messages. Buttons are unsettled on the OA API, so their labels are
+written into the text as words to type (the engine understands them typed)."""
+
+from __future__ import annotations
+
+import re
+
+from backend.notifications.sender import DeliveryError
+from backend.reports.media import media_path
+from bot.dialogue.messages import OutgoingMessage
+from bot.zalo.client import ZaloClient, ZaloError
+
+EMOJI = re.compile(r"[^\w\s/().,-]", re.UNICODE)
+
+
+def as_text(message: OutgoingMessage) -> str:
+    text = message.text
+    payloads = [p for _label, p in message.buttons]
+    if payloads and all(p.startswith("rate:") for p in payloads):
+        return text  # the text already asks for a digit 1..5
+    labels = [EMOJI.sub("", label).strip() for label, p in message.buttons if not p.startswith(("cat:", "status:"))]
+    if labels:
+        text += "\n👉 " + " | ".join(labels)
+    return text
+
+
+async def send_messages(user_id: str, messages: list[OutgoingMessage], client: ZaloClient | None = None) -> int:
+    """Send in order; returns how many were sent. Raises DeliveryError (final or not) on failure,
+    with `sent` set to how many went out before it."""
+    own = client is None
+    client = client or ZaloClient()
+    sent = 0
+    try:
+        for message in messages:
+            if message.photo:
+                photo = message.photo
+                path = media_path(photo["sha256"], photo["content_type"])
+                if path.exists():
+                    attachment = await client.upload_image(path.read_bytes(), path.name, photo["content_type"])
+                    await client.send_image(user_id, attachment_id=attachment)
+            await client.send_text(user_id, as_text(message))
+            sent += 1
+    except ZaloError as exc:
+        error = DeliveryError(str(exc), final=exc.final, retry_at=exc.retry_at)
+        error.sent = sent  # type: ignore[attr-defined]
+        raise error from exc
+    except Exception as exc:
+        error = DeliveryError(f"{type(exc).__name__}: {exc}")
+        error.sent = sent  # type: ignore[attr-defined]
+        raise error from exc
+    finally:
+        if own:
+            await client.aclose()
+    return sent

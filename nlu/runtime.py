@@ -1,0 +1,104 @@
+"""The trained classifier as plain arrays and dicts: what prediction needs, nothing more.
+
+Prediction must start fast (`phananh nlu classify` is piped line by line from scripts) and run
+in well under a millisecond. Importing scikit-learn alone takes seconds on a loaded machine, so
+the model file holds this object, built from numpy and the standard library only. The n-gram
+analysers below reproduce scikit-learn's `char_wb` and `word` analysers exactly (tested).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from nlu.text import accented_view, plain_view
+
+_WHITE_SPACES = re.compile(r"\s\s+")
+TOKEN_PATTERN = r"\w+"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+
+def char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
+    """Character n-grams inside word boundaries, padded with one space (sklearn 'char_wb')."""
+    ngrams: list[str] = []
+    for word in _WHITE_SPACES.sub(" ", text).split():
+        padded = f" {word} "
+        length = len(padded)
+        for n in range(min_n, max_n + 1):
+            offset = 0
+            ngrams.append(padded[offset : offset + n])
+            while offset + n < length:
+                offset += 1
+                ngrams.append(padded[offset : offset + n])
+            if offset == 0:  # a word shorter than n is counted once
+                break
+    return ngrams
+
+
+def word_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
+    tokens = _TOKEN.findall(text)
+    grams: list[str] = []
+    for n in range(min_n, max_n + 1):
+        grams.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return grams
+
+
+@dataclass
+class Block:
+    """One TF-IDF vectoriser (sublinear tf, l2-normalised) over one view of the text."""
+
+    view: str  # "plain" | "accented"
+    analyzer: str  # "char_wb" | "word"
+    ngram_range: tuple[int, int]
+    vocabulary: dict[str, int]
+    idf: np.ndarray
+    offset: int  # position of this block's columns in the weight matrix
+
+    def terms(self, text: str) -> list[str]:
+        low, high = self.ngram_range
+        return char_wb_ngrams(text, low, high) if self.analyzer == "char_wb" else word_ngrams(text, low, high)
+
+
+@dataclass
+class Runtime:
+    classes: list[str]
+    weights: np.ndarray  # (n_features, n_classes)
+    intercept: np.ndarray  # (n_classes,)
+    blocks: list[Block]
+    threshold: float
+    data_hash: str
+    n_examples: int
+    train_seconds: float
+
+    def scores(self, text: str) -> np.ndarray:
+        scores = self.intercept.copy()
+        views = {"plain": plain_view(text), "accented": accented_view(text)}
+        for block in self.blocks:
+            counts: dict[int, int] = {}
+            vocabulary = block.vocabulary
+            for term in block.terms(views[block.view]):
+                j = vocabulary.get(term)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if not counts:
+                continue
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            w = (1.0 + np.log(tf)) * block.idf[idx]  # sublinear tf x idf, then l2 per block
+            w /= np.sqrt(w @ w)
+            scores += w @ self.weights[idx + block.offset]
+        return scores
+
+    def probabilities(self, text: str) -> np.ndarray:
+        scores = self.scores(text)
+        scores -= scores.max()
+        np.exp(scores, out=scores)
+        return scores / scores.sum()
+
+    def rank(self, text: str) -> list[tuple[str, float]]:
+        """Intents with probabilities (multinomial logistic regression), best first."""
+        probs = self.probabilities(text)
+        order = np.argsort(-probs, kind="stable")
+        return [(self.classes[i], float(probs[i])) for i in order]
