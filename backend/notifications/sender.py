@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import backend.models  # noqa: F401  (every table mapped: a job may run in a bare process)
 from backend.citizens.models import Citizen
 from backend.core.actor import Actor
 from backend.core.db import get_sessionmaker, utcnow

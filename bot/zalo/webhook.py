@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.citizens import service as citizens_service
 from backend.core.config import get_settings
-from backend.core.db import get_sessionmaker, session_scope
+from backend.core.db import session_scope
 from bot.dialogue import engine
 from bot.dialogue.models import ProcessedEvent
 from bot.zalo.events import event_key, ignored, to_incoming

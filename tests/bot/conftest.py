@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).parent))  # chatkit, stand-ins: helpers shared by these tests
-from chatkit import Chat  # noqa: E402
+from chatkit import Chat
 
-import bot.dialogue.models  # noqa: F401  (tables emptied between tests)
+import bot.dialogue.models
 import bot.zalo.models  # noqa: F401
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from chatkit import BMT, HANOI, LITTER, jpeg
 from sqlalchemy import func, select
 
 from backend.citizens.models import Citizen
 from backend.notifications.models import Outbox
 from backend.reports.models import Attachment, Report
 from bot.dialogue.engine import CODE_RE
-from chatkit import BMT, HANOI, LITTER, jpeg
 
 
 async def test_description_first_asks_for_the_location(chat):

@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest_asyncio
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bot"))  # standins
-import bot.dialogue.models  # noqa: E402, F401  (tables emptied between tests)
-import bot.zalo.models  # noqa: E402, F401
-from standins import ZaloStandIn  # noqa: E402
+from standins import ZaloStandIn
+
+import bot.dialogue.models
+import bot.zalo.models  # noqa: F401
 
 
 @pytest_asyncio.fixture(loop_scope="session")
