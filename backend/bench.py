@@ -44,7 +44,7 @@ TEXTS = [
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def point() -> tuple[float, float]:
@@ -52,15 +52,27 @@ def point() -> tuple[float, float]:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console, transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
 
 
 def _use(url: str, var_dir: Path) -> None:
     from backend.core.config import get_settings
 
-    os.environ.update({"DATABASE_URL": url, "MEDIA_DIR": str(var_dir / "media"), "SCHEDULER_ENABLED": "false",
-                       "ENVIRONMENT": "development"})
+    os.environ.update(
+        {
+            "DATABASE_URL": url,
+            "MEDIA_DIR": str(var_dir / "media"),
+            "SCHEDULER_ENABLED": "false",
+            "ENVIRONMENT": "development",
+        }
+    )
     get_settings.cache_clear()
 
 
@@ -92,9 +104,12 @@ async def bench_service(n: int) -> dict[str, float]:
             lat, lon = point()
             t0 = time.perf_counter()
             async with session_scope() as session:
-                await report_service.create(session=session, actor=Actor.system(), channel="api",
-                                            report_in=ReportCreate(description=TEXTS[i % len(TEXTS)],
-                                                                   latitude=lat, longitude=lon))
+                await report_service.create(
+                    session=session,
+                    actor=Actor.system(),
+                    channel="api",
+                    report_in=ReportCreate(description=TEXTS[i % len(TEXTS)], latitude=lat, longitude=lon),
+                )
             latencies.append((time.perf_counter() - t0) * 1000)
             bar.advance(task)
     elapsed = time.perf_counter() - start
@@ -107,8 +122,13 @@ def _start_server(url: str, var_dir: Path) -> tuple[subprocess.Popen[bytes], str
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "BASE_URL": f"http://127.0.0.1:{port}"}
     log = (var_dir / f"server-{port}.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).parent / "phananh"), "serve", "--port", str(port)],
-                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "phananh"), "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -124,8 +144,9 @@ def _start_server(url: str, var_dir: Path) -> tuple[subprocess.Popen[bytes], str
 async def bench_api(base: str, n: int, concurrency: int = 16) -> dict[str, float]:
     latencies: list[float] = []
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})
-                 ).json()["access_token"]
+        token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})).json()[
+            "access_token"
+        ]
         headers = {"Authorization": f"Bearer {token}"}
         queue: asyncio.Queue[int] = asyncio.Queue()
         for i in range(n):
@@ -140,8 +161,11 @@ async def bench_api(base: str, n: int, concurrency: int = 16) -> dict[str, float
                     i = queue.get_nowait()
                     lat, lon = point()
                     t0 = time.perf_counter()
-                    r = await client.post("/api/v1/reports", headers=headers, json={
-                        "description": TEXTS[i % len(TEXTS)], "latitude": lat, "longitude": lon})
+                    r = await client.post(
+                        "/api/v1/reports",
+                        headers=headers,
+                        json={"description": TEXTS[i % len(TEXTS)], "latitude": lat, "longitude": lon},
+                    )
                     latencies.append((time.perf_counter() - t0) * 1000)
                     errors += r.status_code != 201
                     bar.advance(task)
@@ -149,8 +173,7 @@ async def bench_api(base: str, n: int, concurrency: int = 16) -> dict[str, float
             start = time.perf_counter()
             await asyncio.gather(*(worker() for _ in range(concurrency)))
             elapsed = time.perf_counter() - start
-    return {"reports_per_s": n / elapsed, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
-            "errors": errors}
+    return {"reports_per_s": n / elapsed, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "errors": errors}
 
 
 async def bulk_fill(total: int) -> None:
@@ -176,15 +199,28 @@ async def bulk_fill(total: int) -> None:
             for _ in range(min(5000, total - start)):
                 created = now - timedelta(minutes=random.randint(0, 60 * 24 * 365))
                 lat, lon = point()
-                rows.append({
-                    "code": new_code() + random.choice("ABCDEFGH"), "description": random.choice(TEXTS),
-                    "category_id": random.choice(categories), "latitude": lat, "longitude": lon,
-                    "area_id": random.choice(areas), "agency_id": random.choice(agencies),
-                    "status": random.choice(statuses), "priority": "normal", "channel": random.choice(
-                        ["zalo", "telegram", "hotline", "web"]), "created_at": created, "updated_at": created,
-                    "due_at": created + timedelta(days=4), "category_source": "nlu", "category_unsure": False,
-                    "supporters_count": 0, "reopen_count": 0, "reporter_phone": f"09{random.randint(0, 10**8):08d}",
-                })
+                rows.append(
+                    {
+                        "code": new_code() + random.choice("ABCDEFGH"),
+                        "description": random.choice(TEXTS),
+                        "category_id": random.choice(categories),
+                        "latitude": lat,
+                        "longitude": lon,
+                        "area_id": random.choice(areas),
+                        "agency_id": random.choice(agencies),
+                        "status": random.choice(statuses),
+                        "priority": "normal",
+                        "channel": random.choice(["zalo", "telegram", "hotline", "web"]),
+                        "created_at": created,
+                        "updated_at": created,
+                        "due_at": created + timedelta(days=4),
+                        "category_source": "nlu",
+                        "category_unsure": False,
+                        "supporters_count": 0,
+                        "reopen_count": 0,
+                        "reporter_phone": f"09{random.randint(0, 10**8):08d}",
+                    }
+                )
             async with session_scope() as session:
                 await session.execute(insert(Report), rows)
             bar.advance(task, len(rows))
@@ -206,8 +242,9 @@ async def bench_queries(base: str, runs: int = 30) -> dict[str, dict[str, float]
     }
     out: dict[str, dict[str, float]] = {}
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})
-                 ).json()["access_token"]
+        token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})).json()[
+            "access_token"
+        ]
         headers = {"Authorization": f"Bearer {token}"}
         for name, params in queries.items():
             times = []

@@ -203,10 +203,19 @@ def serve(
     settings = get_settings()
     run(_prepare_database())
     console.print(f"[bold green]PhanAnh[/] http://{host}:{port}  (admin: http://{host}:{port}/admin/, API docs: /docs)")
-    console.print(f"Database: {settings.database_url}   NLU: {settings.nlu_backend}   "
-                  f"scheduler: {'on' if settings.scheduler_enabled else 'off'}")
-    uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+    console.print(
+        f"Database: {settings.database_url}   NLU: {settings.nlu_backend}   "
+        f"scheduler: {'on' if settings.scheduler_enabled else 'off'}"
+    )
+    uvicorn.run(
+        "backend.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        log_level="info",
+    )
 
 
 @app.command()

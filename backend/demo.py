@@ -51,8 +51,12 @@ async def load_demo(
         if await session.scalar(select(User.id).where(User.username == item["username"])):
             continue
         await staff_service.create_user(
-            session=session, username=item["username"], password=item["password"], role=item["role"],
-            agency_code=item.get("agency"), full_name=item.get("full_name", ""),
+            session=session,
+            username=item["username"],
+            password=item["password"],
+            role=item["role"],
+            agency_code=item.get("agency"),
+            full_name=item.get("full_name", ""),
         )
         users += 1
     supervisor = await session.scalar(select(User).where(User.role.in_(("admin", "supervisor"))).order_by(User.id))
@@ -67,10 +71,17 @@ async def load_demo(
                 session=session, channel=channel, external_id=f"demo-{n}", display_name=item.get("reporter_name")
             )
         created = await report_service.create(
-            session=session, actor=staff, citizen=citizen, channel=channel,
+            session=session,
+            actor=staff,
+            citizen=citizen,
+            channel=channel,
             report_in=ReportCreate(
-                description=item["description"], latitude=item.get("latitude"), longitude=item.get("longitude"),
-                address=item.get("address"), phone=item.get("phone"), name=item.get("reporter_name"),
+                description=item["description"],
+                latitude=item.get("latitude"),
+                longitude=item.get("longitude"),
+                address=item.get("address"),
+                phone=item.get("phone"),
+                name=item.get("reporter_name"),
                 category=item.get("category"),
             ),
         )
@@ -85,16 +96,26 @@ async def load_demo(
         # Age the report: shift every timestamp back by days_ago so queues and scorecards look lived-in.
         shift = timedelta(days=float(item.get("days_ago", 0)))
         if shift:
-            for column in ("created_at", "updated_at", "assigned_at", "started_at", "resolved_at", "closed_at",
-                           "due_at"):
+            for column in (
+                "created_at",
+                "updated_at",
+                "assigned_at",
+                "started_at",
+                "resolved_at",
+                "closed_at",
+                "due_at",
+            ):
                 value = getattr(report, column)
                 if value is not None:
                     setattr(report, column, value - shift)
-            for event in (await session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id))):
+            for event in await session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)):
                 event.at = event.at - shift
         if item.get("rating") and report.status in ("resolved", "closed"):
-            session.add(Rating(report_id=report.id, stars=int(item["rating"]), source="chat",
-                               comment=item.get("rating_comment")))
+            session.add(
+                Rating(
+                    report_id=report.id, stars=int(item["rating"]), source="chat", comment=item.get("rating_comment")
+                )
+            )
         count += 1
         if progress:
             progress()

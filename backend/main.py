@@ -131,8 +131,14 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # the point of a health check is to report this, not raise
             return JSONResponse(status_code=503, content={"status": "error", "database": str(exc)})
-        return JSONResponse({"status": "ok", "database": "ok", "nlu": nlu_service.status(),
-                             "db_backend": "sqlite" if settings.is_sqlite else "postgresql"})
+        return JSONResponse(
+            {
+                "status": "ok",
+                "database": "ok",
+                "nlu": nlu_service.status(),
+                "db_backend": "sqlite" if settings.is_sqlite else "postgresql",
+            }
+        )
 
     @app.post("/api/v1/nlu/parse", tags=["nlu"])
     async def nlu_parse(body: ParseIn) -> dict[str, Any]:
@@ -154,8 +160,9 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
         path = media_path(attachment.sha256, attachment.content_type)
         if not path.exists():
             raise NotFound("Không tìm thấy ảnh / photo not found")
-        return FileResponse(path, media_type=attachment.content_type,
-                            headers={"Cache-Control": "private, max-age=3600"})
+        return FileResponse(
+            path, media_type=attachment.content_type, headers={"Cache-Control": "private, max-age=3600"}
+        )
 
     for path in EXTRA_ROUTERS:
         router = _optional(path)

@@ -25,7 +25,13 @@ from backend.testing.pgserver import PgServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE_TABLES = {
-    "categories", "areas", "agencies", "routing_rules", "deadline_policies", "holidays", "settings_kv",
+    "categories",
+    "areas",
+    "agencies",
+    "routing_rules",
+    "deadline_policies",
+    "holidays",
+    "settings_kv",
     "alembic_version",
 }
 BMT_CENTRE = (12.6675, 108.0378)
@@ -33,19 +39,22 @@ BMT_CENTRE = (12.6675, 108.0378)
 # Settings for the whole test session, before anything reads them.
 TEST_VAR = ROOT / "var" / "test"
 TEST_VAR.mkdir(parents=True, exist_ok=True)
-os.environ.update({
-    "ENVIRONMENT": "test",
-    "VAR_DIR": str(TEST_VAR),
-    "SECRET_KEY": "test-secret-key-not-for-production",
-    "SCHEDULER_ENABLED": "false",
-    "NLU_BACKEND": "builtin",
-    "GEOCODER": "offline",
-})
+os.environ.update(
+    {
+        "ENVIRONMENT": "test",
+        "VAR_DIR": str(TEST_VAR),
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SCHEDULER_ENABLED": "false",
+        "NLU_BACKEND": "builtin",
+        "GEOCODER": "offline",
+    }
+)
 for key in ("TELEGRAM_BOT_TOKEN", "ZALO_APP_ID", "ZALO_ACCESS_TOKEN", "REDIS_URL", "DATABASE_URL"):
     os.environ.pop(key, None)
 
 
 # ---------------------------------------------------------------- PostgreSQL server
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
@@ -58,6 +67,7 @@ def pg_server() -> Iterator[PgServer]:
 
 
 # ---------------------------------------------------------------- databases
+
 
 def _reset_settings(**env: str) -> None:
     from backend.core.config import get_settings
@@ -107,9 +117,7 @@ async def empty_mutable_tables(session: AsyncSession) -> None:
     for table in reversed(Base.metadata.sorted_tables):
         if table.name not in REFERENCE_TABLES:
             await session.execute(delete(table))
-    await session.execute(
-        delete(Base.metadata.tables["settings_kv"]).where(text("key <> 'working_hours'"))
-    )
+    await session.execute(delete(Base.metadata.tables["settings_kv"]).where(text("key <> 'working_hours'")))
     await session.commit()
 
 
@@ -154,18 +162,24 @@ def media_dir() -> Path:
 
 # ---------------------------------------------------------------- factories
 
+
 @pytest.fixture
 def make_user(session: AsyncSession) -> Callable[..., Awaitable[Any]]:
     counter = {"n": 0}
 
-    async def make(role: str, agency_code: str | None = None, password: str = "secret123",
-                   username: str | None = None) -> Any:
+    async def make(
+        role: str, agency_code: str | None = None, password: str = "secret123", username: str | None = None
+    ) -> Any:
         from backend.staff import service as staff_service
 
         counter["n"] += 1
         user = await staff_service.create_user(
-            session=session, username=username or f"{role}{counter['n']}", password=password, role=role,
-            agency_code=agency_code, full_name=f"{role.title()} {counter['n']}",
+            session=session,
+            username=username or f"{role}{counter['n']}",
+            password=password,
+            role=role,
+            agency_code=agency_code,
+            full_name=f"{role.title()} {counter['n']}",
         )
         await session.commit()
         return user
@@ -175,15 +189,24 @@ def make_user(session: AsyncSession) -> Callable[..., Awaitable[Any]]:
 
 @pytest.fixture
 def report_factory(session: AsyncSession) -> Callable[..., Awaitable[Any]]:
-    async def make(description: str = "Quán cà phê bày bàn ghế chiếm hết vỉa hè đường Lê Duẩn",
-                   latitude: float | None = BMT_CENTRE[0], longitude: float | None = BMT_CENTRE[1],
-                   citizen: Any = None, channel: str = "hotline", commit: bool = True, **kw: Any) -> Any:
+    async def make(
+        description: str = "Quán cà phê bày bàn ghế chiếm hết vỉa hè đường Lê Duẩn",
+        latitude: float | None = BMT_CENTRE[0],
+        longitude: float | None = BMT_CENTRE[1],
+        citizen: Any = None,
+        channel: str = "hotline",
+        commit: bool = True,
+        **kw: Any,
+    ) -> Any:
         from backend.core.actor import Actor
         from backend.reports import service as report_service
         from backend.reports.schemas import ReportCreate
 
         created = await report_service.create(
-            session=session, actor=Actor.system(), citizen=citizen, channel=channel,
+            session=session,
+            actor=Actor.system(),
+            citizen=citizen,
+            channel=channel,
             report_in=ReportCreate(description=description, latitude=latitude, longitude=longitude, **kw),
         )
         if commit:
@@ -210,6 +233,7 @@ async def app_client(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
 
 
 # ---------------------------------------------------------------- live server (a real process)
+
 
 @dataclass
 class LiveApp:
@@ -258,15 +282,27 @@ def live_app_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
         work = tmp_path_factory.mktemp("live")
         port = free_port()
         db = f"sqlite+aiosqlite:///{work / 'live.db'}"
-        full_env = {**os.environ, "DATABASE_URL": db, "MEDIA_DIR": str(work / "media"),
-                    "BASE_URL": f"http://127.0.0.1:{port}", "SCHEDULER_ENABLED": "false", **(env or {})}
+        full_env = {
+            **os.environ,
+            "DATABASE_URL": db,
+            "MEDIA_DIR": str(work / "media"),
+            "BASE_URL": f"http://127.0.0.1:{port}",
+            "SCHEDULER_ENABLED": "false",
+            **(env or {}),
+        }
         phananh = str(Path(sys.executable).parent / "phananh")
-        subprocess.run([phananh, "seed", *(["--demo"] if demo else [])], env=full_env, check=True,
-                       capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [phananh, "seed", *(["--demo"] if demo else [])], env=full_env, check=True, capture_output=True, cwd=ROOT
+        )
         log = work / "server.log"
         with log.open("wb") as out:
-            process = subprocess.Popen([phananh, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                                       env=full_env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            process = subprocess.Popen(
+                [phananh, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=full_env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+            )
         app = LiveApp(url=f"http://127.0.0.1:{port}", db_url=db, env=full_env, process=process, log=log)
         started.append(app)
         _wait_http(app.url, process, log)

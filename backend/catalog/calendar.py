@@ -39,9 +39,10 @@ class WorkCalendar:
 
     @property
     def hours_per_day(self) -> float:
-        return sum(
-            (datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds() for a, b in self.hours
-        ) / 3600
+        return (
+            sum((datetime.combine(date.min, b) - datetime.combine(date.min, a)).total_seconds() for a, b in self.hours)
+            / 3600
+        )
 
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """N working days = N full days of working hours, counted from arrival (a report that

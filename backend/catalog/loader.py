@@ -68,29 +68,58 @@ async def load_reference(
     docs = {name: read_yaml(data_dir, name) for name in FILES}
 
     for item in docs["categories"].get("categories", []):
-        await _upsert(session, Category, "code", item["code"], {
-            "name": item["name"], "name_en": item.get("name_en", ""),
-            "description": item.get("description", ""), "sort_order": item.get("sort_order", 0),
-        })
+        await _upsert(
+            session,
+            Category,
+            "code",
+            item["code"],
+            {
+                "name": item["name"],
+                "name_en": item.get("name_en", ""),
+                "description": item.get("description", ""),
+                "sort_order": item.get("sort_order", 0),
+            },
+        )
     result.counts["categories"] = len(docs["categories"].get("categories", []))
     step("categories")
 
     province = docs["areas"].get("province")
     province_row = None
     if province:
-        province_row = await _upsert(session, Area, "code", str(province["code"]), {
-            "name": province["name"], "kind": "province", "latitude": province.get("lat"),
-            "longitude": province.get("lon"), "bbox": province.get("bbox"), "aliases": province.get("aliases", []),
-        })
+        province_row = await _upsert(
+            session,
+            Area,
+            "code",
+            str(province["code"]),
+            {
+                "name": province["name"],
+                "kind": "province",
+                "latitude": province.get("lat"),
+                "longitude": province.get("lon"),
+                "bbox": province.get("bbox"),
+                "aliases": province.get("aliases", []),
+            },
+        )
         await session.flush()
     areas = docs["areas"].get("areas", [])
     for item in areas:
-        await _upsert(session, Area, "code", str(item["code"]), {
-            "name": item["name"], "kind": item.get("kind", "commune"),
-            "parent_id": province_row.id if province_row else None,
-            "latitude": item.get("lat"), "longitude": item.get("lon"), "area_km2": item.get("area_km2"),
-            "aliases": item.get("aliases") or [], "bbox": item.get("bbox"), "boundary": item.get("boundary"),
-        })
+        await _upsert(
+            session,
+            Area,
+            "code",
+            str(item["code"]),
+            {
+                "name": item["name"],
+                "kind": item.get("kind", "commune"),
+                "parent_id": province_row.id if province_row else None,
+                "latitude": item.get("lat"),
+                "longitude": item.get("lon"),
+                "area_km2": item.get("area_km2"),
+                "aliases": item.get("aliases") or [],
+                "bbox": item.get("bbox"),
+                "boundary": item.get("boundary"),
+            },
+        )
     await session.flush()
     result.counts["areas"] = len(areas) + (1 if province else 0)
     step("areas")
@@ -101,11 +130,20 @@ async def load_reference(
         area_code = item.get("area")
         if area_code is not None and str(area_code) not in area_ids:
             raise DataError(f"agencies.yaml: agency {item['code']} names unknown area {area_code}")
-        await _upsert(session, Agency, "code", item["code"], {
-            "name": item["name"], "name_en": item.get("name_en") or "", "kind": item["kind"],
-            "area_id": area_ids.get(str(area_code)) if area_code is not None else None,
-            "phone": item.get("phone"), "email": item.get("email"),
-        })
+        await _upsert(
+            session,
+            Agency,
+            "code",
+            item["code"],
+            {
+                "name": item["name"],
+                "name_en": item.get("name_en") or "",
+                "kind": item["kind"],
+                "area_id": area_ids.get(str(area_code)) if area_code is not None else None,
+                "phone": item.get("phone"),
+                "email": item.get("email"),
+            },
+        )
     await session.flush()
     result.counts["agencies"] = len(agencies)
     step("agencies")
@@ -124,14 +162,16 @@ async def load_reference(
     await session.execute(delete(RoutingRule))
     rules = docs["routing"].get("rules", [])
     for item in rules:
-        session.add(RoutingRule(
-            position=item["position"],
-            category_id=ref(category_ids, item.get("category"), "category", "routing.yaml"),
-            area_id=ref(area_ids, item.get("area"), "area", "routing.yaml"),
-            agency_id=ref(agency_ids, item.get("agency"), "agency", "routing.yaml"),
-            agency_of_area=bool(item.get("agency_of_area", False)),
-            note=item.get("note") or "",
-        ))
+        session.add(
+            RoutingRule(
+                position=item["position"],
+                category_id=ref(category_ids, item.get("category"), "category", "routing.yaml"),
+                area_id=ref(area_ids, item.get("area"), "area", "routing.yaml"),
+                agency_id=ref(agency_ids, item.get("agency"), "agency", "routing.yaml"),
+                agency_of_area=bool(item.get("agency_of_area", False)),
+                note=item.get("note") or "",
+            )
+        )
     result.counts["routing rules"] = len(rules)
     step("routing")
 
@@ -140,10 +180,14 @@ async def load_reference(
     for item in policies:
         if item["unit"] not in ("working_days", "working_hours", "days", "hours"):
             raise DataError(f"deadlines.yaml: unit must be working_days/working_hours/days/hours, not {item['unit']}")
-        session.add(DeadlinePolicy(
-            category_id=ref(category_ids, item.get("category"), "category", "deadlines.yaml"),
-            priority=item.get("priority", "normal"), amount=int(item["amount"]), unit=item["unit"],
-        ))
+        session.add(
+            DeadlinePolicy(
+                category_id=ref(category_ids, item.get("category"), "category", "deadlines.yaml"),
+                priority=item.get("priority", "normal"),
+                amount=int(item["amount"]),
+                unit=item["unit"],
+            )
+        )
     if docs["deadlines"].get("working_hours"):
         await _upsert(session, Setting, "key", "working_hours", {"value": docs["deadlines"]["working_hours"]})
     result.counts["deadline policies"] = len(policies)

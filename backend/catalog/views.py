@@ -15,8 +15,13 @@ router = APIRouter(prefix="/api/v1", tags=["reference data"])
 @router.get("/categories")
 async def categories(session: SessionDep) -> dict[str, list[dict[str, Any]]]:
     rows = await catalog_service.list_categories(session=session)
-    return {"items": [{"code": c.code, "name": c.name, "name_en": c.name_en, "description": c.description}
-                      for c in rows if c.active]}
+    return {
+        "items": [
+            {"code": c.code, "name": c.name, "name_en": c.name_en, "description": c.description}
+            for c in rows
+            if c.active
+        ]
+    }
 
 
 @router.get("/agencies")
@@ -28,5 +33,9 @@ async def agencies(session: SessionDep) -> dict[str, list[dict[str, Any]]]:
 @router.get("/areas")
 async def areas(session: SessionDep) -> dict[str, list[dict[str, Any]]]:
     rows = await catalog_service.list_areas(session=session)
-    return {"items": [{"code": a.code, "name": a.name, "kind": a.kind, "latitude": a.latitude,
-                       "longitude": a.longitude} for a in rows]}
+    return {
+        "items": [
+            {"code": a.code, "name": a.name, "kind": a.kind, "latitude": a.latitude, "longitude": a.longitude}
+            for a in rows
+        ]
+    }

@@ -35,8 +35,15 @@ async def enqueue(
         if exists is not None:
             return None
     row = Outbox(
-        report_id=report_id, citizen_id=citizen.id, channel=citizen.channel, recipient=citizen.external_id,
-        kind=kind, payload=payload, dedupe_key=dedupe_key, status="pending", next_attempt_at=utcnow(),
+        report_id=report_id,
+        citizen_id=citizen.id,
+        channel=citizen.channel,
+        recipient=citizen.external_id,
+        kind=kind,
+        payload=payload,
+        dedupe_key=dedupe_key,
+        status="pending",
+        next_attempt_at=utcnow(),
     )
     session.add(row)
     return row

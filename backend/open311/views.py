@@ -56,9 +56,17 @@ def _request(report: Report) -> dict[str, Any]:
 @router.get("/services.json")
 async def services(session: SessionDep) -> list[dict[str, Any]]:
     return [
-        {"service_code": c.code, "service_name": c.name, "description": c.description or c.name_en,
-         "metadata": False, "type": "realtime", "keywords": c.name_en, "group": "Trật tự đô thị"}
-        for c in await catalog_service.list_categories(session=session) if c.active
+        {
+            "service_code": c.code,
+            "service_name": c.name,
+            "description": c.description or c.name_en,
+            "metadata": False,
+            "type": "realtime",
+            "keywords": c.name_en,
+            "group": "Trật tự đô thị",
+        }
+        for c in await catalog_service.list_categories(session=session)
+        if c.active
     ]
 
 
@@ -113,14 +121,28 @@ async def create_request(
 ) -> list[dict[str, Any]] | JSONResponse:
     name = " ".join(p for p in (last_name, first_name) if p) or None
     try:
-        report_in = ReportCreate(description=description, latitude=lat, longitude=long, address=address_string,
-                                 phone=phone, name=name, category=service_code, channel="open311")
+        report_in = ReportCreate(
+            description=description,
+            latitude=lat,
+            longitude=long,
+            address=address_string,
+            phone=phone,
+            name=name,
+            category=service_code,
+            channel="open311",
+        )
     except ValidationError as exc:
         return _error(400, 400, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     try:
-        created = await report_service.create(session=session, report_in=report_in, actor=Actor.system("Open311"),
-                                              channel="open311")
+        created = await report_service.create(
+            session=session, report_in=report_in, actor=Actor.system("Open311"), channel="open311"
+        )
     except DomainError as exc:
         return _error(400 if exc.status_code == 422 else exc.status_code, exc.code, exc.message)
-    return [{"service_request_id": created.report.code, "service_notice": created.report.agency.name
-             if created.report.agency else None, "account_id": None}]
+    return [
+        {
+            "service_request_id": created.report.code,
+            "service_notice": created.report.agency.name if created.report.agency else None,
+            "account_id": None,
+        }
+    ]

@@ -47,8 +47,12 @@ async def _recipients(session: AsyncSession, report: Report, with_supporters: bo
 async def report_created_flow(*, session: AsyncSession, report: Report) -> None:
     for citizen in await _recipients(session, report, with_supporters=False):
         await notification_service.enqueue(
-            session=session, citizen=citizen, kind="received", payload=_payload(report),
-            report_id=report.id, dedupe_key=f"{report.code}:received",
+            session=session,
+            citizen=citizen,
+            kind="received",
+            payload=_payload(report),
+            report_id=report.id,
+            dedupe_key=f"{report.code}:received",
         )
 
 
@@ -63,7 +67,8 @@ async def report_status_changed_flow(*, session: AsyncSession, report: Report, p
         extra["note"] = report.resolution_note
     if report.status == Status.resolved:
         photo = await session.scalar(
-            select(Attachment).where(Attachment.report_id == report.id, Attachment.kind == "after")
+            select(Attachment)
+            .where(Attachment.report_id == report.id, Attachment.kind == "after")
             .order_by(Attachment.id.desc())
         )
         if photo is not None:
@@ -72,6 +77,10 @@ async def report_status_changed_flow(*, session: AsyncSession, report: Report, p
     supporters = report.status == Status.resolved
     for citizen in await _recipients(session, report, with_supporters=supporters):
         await notification_service.enqueue(
-            session=session, citizen=citizen, kind=kind, payload=_payload(report, **extra), report_id=report.id,
+            session=session,
+            citizen=citizen,
+            kind=kind,
+            payload=_payload(report, **extra),
+            report_id=report.id,
             dedupe_key=f"{report.code}:{kind}:{event_count}:{citizen.id}",
         )

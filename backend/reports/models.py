@@ -88,9 +88,7 @@ class Report(Base):
     attachments: Mapped[list[Attachment]] = relationship(
         back_populates="report", lazy="raise", order_by="Attachment.id"
     )
-    events: Mapped[list[ReportEvent]] = relationship(
-        back_populates="report", lazy="raise", order_by="ReportEvent.id"
-    )
+    events: Mapped[list[ReportEvent]] = relationship(back_populates="report", lazy="raise", order_by="ReportEvent.id")
     rating: Mapped[Rating | None] = relationship(back_populates="report", lazy="raise", uselist=False)
 
     @property

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from backend.catalog import service as catalog_service
 from backend.catalog.models import Agency, Area, Category
@@ -120,8 +120,15 @@ def add_event(
     data: dict[str, Any] | None = None,
 ) -> ReportEvent:
     event = ReportEvent(
-        report_id=report.id, action=action, from_status=from_status, to_status=to_status, note=note,
-        public=public, data=data, at=utcnow(), **_actor_fields(actor),
+        report_id=report.id,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        public=public,
+        data=data,
+        at=utcnow(),
+        **_actor_fields(actor),
     )
     session.add(event)
     return event
@@ -212,8 +219,7 @@ async def create(
     ref = await catalog_service.reference(session=session)
     if report_in.category:
         if report_in.category not in ref.category_ids:
-            raise ValidationFailed(f"Lĩnh vực không tồn tại / unknown category: {report_in.category}",
-                                   field="category")
+            raise ValidationFailed(f"Lĩnh vực không tồn tại / unknown category: {report_in.category}", field="category")
         category_code, confidence, unsure = report_in.category, 1.0, False
         source = "staff" if actor.kind == "staff" else "citizen"
     else:
@@ -229,26 +235,43 @@ async def create(
     due = catalog_service.deadline_for(ref, category_id, report_in.priority, now)
 
     # One round trip for the rows the report points at (its relationships stay usable).
-    row = (await session.execute(
-        select(Category, Agency, Area)
-        .select_from(Category)
-        .outerjoin(Agency, Agency.id == routed.agency_id)
-        .outerjoin(Area, Area.id == area_id)
-        .where(Category.id == category_id)
-    )).one()
+    row = (
+        await session.execute(
+            select(Category, Agency, Area)
+            .select_from(Category)
+            .outerjoin(Agency, Agency.id == routed.agency_id)
+            .outerjoin(Area, Area.id == area_id)
+            .where(Category.id == category_id)
+        )
+    ).one()
     category, agency, area = row
     status = Status.new if routed.triage else Status.assigned
     report = Report(
-        code=new_code(), description=report_in.description, category_id=category_id, category=category,
-        category_confidence=confidence, category_source=source, category_unsure=unsure,
-        latitude=latitude, longitude=longitude, address=address, area_id=area_id, area=area,
-        agency_id=routed.agency_id, agency=agency, status=status, priority=report_in.priority, due_at=due,
+        code=new_code(),
+        description=report_in.description,
+        category_id=category_id,
+        category=category,
+        category_confidence=confidence,
+        category_source=source,
+        category_unsure=unsure,
+        latitude=latitude,
+        longitude=longitude,
+        address=address,
+        area_id=area_id,
+        area=area,
+        agency_id=routed.agency_id,
+        agency=agency,
+        status=status,
+        priority=report_in.priority,
+        due_at=due,
         channel=channel or report_in.channel or ("hotline" if actor.kind == "staff" else "api"),
         citizen_id=citizen.id if citizen else None,
         reporter_name=report_in.name or (citizen.display_name if citizen else None),
         reporter_phone=report_in.phone or (citizen.phone if citizen else None),
         created_by_id=actor.user.id if actor.user else None,
-        created_at=now, updated_at=now, assigned_at=None if routed.triage else now,
+        created_at=now,
+        updated_at=now,
+        assigned_at=None if routed.triage else now,
     )
     for _ in range(5):
         try:
@@ -261,11 +284,25 @@ async def create(
     else:  # pragma: no cover
         raise ValidationFailed("could not allocate a tracking code, try again")
 
-    add_event(session, report, actor, "create", to_status=Status.new,
-              data={"category": category_code, "confidence": confidence, "source": source})
+    add_event(
+        session,
+        report,
+        actor,
+        "create",
+        to_status=Status.new,
+        data={"category": category_code, "confidence": confidence, "source": source},
+    )
     if not routed.triage and agency is not None:
-        add_event(session, report, Actor.system(), "assign", from_status=Status.new, to_status=Status.assigned,
-                  note=agency.name, data={"agency": agency.code, "rule": routed.rule_id})
+        add_event(
+            session,
+            report,
+            Actor.system(),
+            "assign",
+            from_status=Status.new,
+            to_status=Status.assigned,
+            note=agency.name,
+            data={"agency": agency.code, "rule": routed.rule_id},
+        )
     duplicates = await nearby_open(
         session=session, category_id=category_id, latitude=latitude, longitude=longitude, exclude_id=report.id
     )
@@ -279,8 +316,8 @@ def _load_options() -> list[Any]:
     return [
         selectinload(Report.attachments),
         selectinload(Report.events),
-        selectinload(Report.rating),
-        selectinload(Report.duplicate_of),
+        joinedload(Report.rating),
+        joinedload(Report.duplicate_of),
     ]
 
 
@@ -347,7 +384,9 @@ def _filtered(stmt: Select[Any], flt: ReportFilter, actor: Actor) -> Select[Any]
             raise ValidationFailed(f"Trạng thái không hợp lệ / unknown status: {', '.join(sorted(unknown))}")
         stmt = stmt.where(Report.status.in_(statuses))
     if flt.category:
-        stmt = stmt.where(Report.category_id == select(Category.id).where(Category.code == flt.category).scalar_subquery())
+        stmt = stmt.where(
+            Report.category_id == select(Category.id).where(Category.code == flt.category).scalar_subquery()
+        )
     if flt.agency:
         stmt = stmt.where(Report.agency_id == select(Agency.id).where(Agency.code == flt.agency).scalar_subquery())
     if flt.area:
@@ -474,8 +513,9 @@ async def transition(
     from_status = report.status
     report.status = to_status
     report.updated_at = now
-    add_event(session, report, actor, event_action, from_status=from_status, to_status=to_status, note=note,
-              data=data or None)
+    add_event(
+        session, report, actor, event_action, from_status=from_status, to_status=to_status, note=note, data=data or None
+    )
     await session.flush()
     from backend.reports import flows
 
@@ -494,14 +534,22 @@ async def add_photo(
         raise ValidationFailed(f"Tối đa {settings.photos_per_report} ảnh / at most {settings.photos_per_report} photos")
     stored = media.store(data)
     attachment = Attachment(
-        report_id=report.id, sha256=stored.sha256, content_type=stored.content_type, size=stored.size,
-        width=stored.width, height=stored.height, kind=kind,
+        report_id=report.id,
+        sha256=stored.sha256,
+        content_type=stored.content_type,
+        size=stored.size,
+        width=stored.width,
+        height=stored.height,
+        kind=kind,
         source="staff" if actor.kind == "staff" else "citizen",
-        uploaded_by_id=actor.user.id if actor.user else None, public=False,
+        uploaded_by_id=actor.user.id if actor.user else None,
+        public=False,
     )
     session.add(attachment)
     await session.flush()
-    add_event(session, report, actor, "photo", note=None, public=False, data={"attachment": attachment.id, "kind": kind})
+    add_event(
+        session, report, actor, "photo", note=None, public=False, data={"attachment": attachment.id, "kind": kind}
+    )
     return attachment
 
 
@@ -515,8 +563,15 @@ async def set_photo_public(
     if attachment is None or attachment.report_id != report.id:
         raise NotFound("Không tìm thấy ảnh / photo not found")
     attachment.public = public
-    add_event(session, report, actor, "photo", public=False,
-              note="Duyệt công khai ảnh" if public else "Ẩn ảnh", data={"attachment": attachment.id, "public": public})
+    add_event(
+        session,
+        report,
+        actor,
+        "photo",
+        public=False,
+        note="Duyệt công khai ảnh" if public else "Ẩn ảnh",
+        data={"attachment": attachment.id, "public": public},
+    )
     return attachment
 
 
@@ -539,8 +594,15 @@ async def recategorize(*, session: AsyncSession, report: Report, category_code: 
     report.category_id, report.category = category.id, category
     report.category_source = "staff" if actor.kind == "staff" else "citizen"
     report.category_unsure = False
-    add_event(session, report, actor, "recategorize", public=False, data={"from": old, "to": category.code},
-              note=f"{old} → {category.code}")
+    add_event(
+        session,
+        report,
+        actor,
+        "recategorize",
+        public=False,
+        data={"from": old, "to": category.code},
+        note=f"{old} → {category.code}",
+    )
     if report.status == Status.new:
         routed = await catalog_service.route(session=session, category=category, area=report.area)
         if routed.agency_id is not None:
@@ -606,7 +668,11 @@ async def support(*, session: AsyncSession, report: Report, citizen: Citizen) ->
 
 async def mark_duplicate(*, session: AsyncSession, report: Report, original_code: str, actor: Actor) -> Report:
     """Merge as duplicate: the report is closed into the original, its reporter becomes a supporter."""
-    if actor.kind != "staff" or actor.user is None or actor.user.role not in (Role.admin, Role.supervisor, Role.officer):
+    if (
+        actor.kind != "staff"
+        or actor.user is None
+        or actor.user.role not in (Role.admin, Role.supervisor, Role.officer)
+    ):
         raise PermissionDenied("Không có quyền gộp trùng / not allowed to merge")
     _check_scope(actor, report)
     original = await get(session=session, code=original_code, actor=actor)
@@ -622,8 +688,16 @@ async def mark_duplicate(*, session: AsyncSession, report: Report, original_code
         citizen = await session.get(Citizen, report.citizen_id)
         if citizen is not None:
             await support(session=session, report=original, citizen=citizen)
-    add_event(session, report, actor, "duplicate", from_status=previous, to_status=Status.closed,
-              note=f"Trùng với {original.code}", data={"original": original.code})
+    add_event(
+        session,
+        report,
+        actor,
+        "duplicate",
+        from_status=previous,
+        to_status=Status.closed,
+        note=f"Trùng với {original.code}",
+        data={"original": original.code},
+    )
     await session.flush()
     return report
 

@@ -64,20 +64,28 @@ async def transition(session: SessionDep, actor: StaffActor, code: str, body: Tr
 
 @router.post("/{code}/resolve-with-photo", response_model=ReportRead)
 async def resolve_with_photo(
-    session: SessionDep, actor: StaffActor, code: str, note: Annotated[str, Form()],
+    session: SessionDep,
+    actor: StaffActor,
+    code: str,
+    note: Annotated[str, Form()],
     photo: Annotated[UploadFile, File()],
 ) -> ReportRead:
     """Resolve with an after-photo (multipart)."""
     data = await photo.read()
     report = await report_service.get(session=session, code=code, actor=actor, lock=True)
-    await report_service.transition(session=session, report=report, action="resolve", actor=actor, note=note, photo=data)
+    await report_service.transition(
+        session=session, report=report, action="resolve", actor=actor, note=note, photo=data
+    )
     session.expunge(report)
     return present.full(await report_service.get(session=session, code=code))
 
 
 @router.post("/{code}/photos", response_model=ReportRead, status_code=201)
 async def add_photo(
-    session: SessionDep, actor: StaffActor, code: str, photo: Annotated[UploadFile, File()],
+    session: SessionDep,
+    actor: StaffActor,
+    code: str,
+    photo: Annotated[UploadFile, File()],
     kind: Annotated[str, Form()] = "before",
 ) -> ReportRead:
     if kind not in ("before", "after"):

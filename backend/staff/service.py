@@ -36,8 +36,13 @@ async def create_user(
     if await session.scalar(select(User.id).where(User.username == username)):
         raise Conflict(f"user {username} already exists")
     agency = await catalog_service.get_agency(session=session, code=agency_code) if agency_code else None
-    user = User(username=username, password_hash=hash_password(password), role=role,
-                agency_id=agency.id if agency else None, full_name=full_name or username)
+    user = User(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        agency_id=agency.id if agency else None,
+        full_name=full_name or username,
+    )
     session.add(user)
     await session.flush()
     return user

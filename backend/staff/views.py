@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from backend.core.errors import AuthenticationFailed
 from backend.core.deps import CurrentUser, SessionDep
+from backend.core.errors import AuthenticationFailed
 from backend.staff import service as staff_service
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])

@@ -29,14 +29,30 @@ class PgServer:
         return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
 
     def createdb(self, name: str) -> str:
-        subprocess.run([str(self.bindir / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
-                        "-c", f'DROP DATABASE IF EXISTS "{name}"', "-c", f'CREATE DATABASE "{name}"'],
-                       check=True, capture_output=True)
+        subprocess.run(
+            [
+                str(self.bindir / "psql"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                "postgres",
+                "-c",
+                f'DROP DATABASE IF EXISTS "{name}"',
+                "-c",
+                f'CREATE DATABASE "{name}"',
+            ],
+            check=True,
+            capture_output=True,
+        )
         return self.url(name)
 
     def stop(self) -> None:
-        subprocess.run(_as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate",
-                                     "stop"]), capture_output=True)
+        subprocess.run(
+            _as_postgres([str(self.bindir / "pg_ctl"), "-D", str(self.datadir), "-m", "immediate", "stop"]),
+            capture_output=True,
+        )
         shutil.rmtree(self.datadir, ignore_errors=True)
 
 
@@ -56,11 +72,23 @@ def start() -> PgServer:
     datadir = Path(tempfile.mkdtemp(prefix="phananh-pg-"))
     if os.geteuid() == 0:
         shutil.chown(datadir, "postgres", "postgres")
-    subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres",
-                                 "-E", "UTF8", "--no-sync"]), check=True, capture_output=True)
+    subprocess.run(
+        _as_postgres(
+            [str(bindir / "initdb"), "-D", str(datadir), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"]
+        ),
+        check=True,
+        capture_output=True,
+    )
     port = free_port()
-    opts = (f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB")
-    subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(datadir), "-o", opts, "-w", "-l",
-                                 str(datadir / "log"), "start"]), check=True, capture_output=True)
+    opts = (
+        f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+        "-c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB"
+    )
+    subprocess.run(
+        _as_postgres(
+            [str(bindir / "pg_ctl"), "-D", str(datadir), "-o", opts, "-w", "-l", str(datadir / "log"), "start"]
+        ),
+        check=True,
+        capture_output=True,
+    )
     return PgServer(port=port, datadir=datadir, bindir=bindir)

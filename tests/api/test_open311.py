@@ -7,9 +7,16 @@ async def test_services_list_the_categories(app_client: httpx.AsyncClient) -> No
 
 
 async def test_post_then_get_a_request(app_client: httpx.AsyncClient) -> None:
-    r = await app_client.post("/open311/v2/requests.json", data={
-        "service_code": "littering", "description": "Rác đổ đầy gốc cây", "lat": "12.6675", "long": "108.0378",
-        "phone": "0905123456"})
+    r = await app_client.post(
+        "/open311/v2/requests.json",
+        data={
+            "service_code": "littering",
+            "description": "Rác đổ đầy gốc cây",
+            "lat": "12.6675",
+            "long": "108.0378",
+            "phone": "0905123456",
+        },
+    )
     assert r.status_code == 200, r.text
     code = r.json()[0]["service_request_id"]
     one = (await app_client.get(f"/open311/v2/requests/{code}.json")).json()[0]
@@ -20,14 +27,18 @@ async def test_post_then_get_a_request(app_client: httpx.AsyncClient) -> None:
 
 
 async def test_post_outside_the_province_is_400(app_client: httpx.AsyncClient) -> None:
-    r = await app_client.post("/open311/v2/requests.json", data={
-        "service_code": "littering", "description": "x", "lat": "21.02", "long": "105.85"})
+    r = await app_client.post(
+        "/open311/v2/requests.json",
+        data={"service_code": "littering", "description": "x", "lat": "21.02", "long": "105.85"},
+    )
     assert r.status_code == 400 and "ngoài" in r.json()[0]["description"]
 
 
 async def test_post_with_unknown_service_is_400(app_client: httpx.AsyncClient) -> None:
-    r = await app_client.post("/open311/v2/requests.json", data={
-        "service_code": "nope", "description": "x", "lat": "12.6675", "long": "108.0378"})
+    r = await app_client.post(
+        "/open311/v2/requests.json",
+        data={"service_code": "nope", "description": "x", "lat": "12.6675", "long": "108.0378"},
+    )
     assert r.status_code == 400
 
 

@@ -75,14 +75,18 @@ async def test_list_filters_and_pages(app_client: httpx.AsyncClient, hotline: di
 
 
 async def test_officer_of_agency_a_gets_404_for_agency_b_report(
-    app_client: httpx.AsyncClient, hotline: dict[str, str], make_user: Factory, session: AsyncSession,
+    app_client: httpx.AsyncClient,
+    hotline: dict[str, str],
+    make_user: Factory,
+    session: AsyncSession,
 ) -> None:
     body = (await app_client.post("/api/v1/reports", json=GOOD, headers=hotline)).json()
     other = await session.scalar(select(Agency).where(Agency.code != body["agency"], Agency.kind == "department"))
     officer_b = auth_headers(await make_user("officer", agency_code=other.code))
     assert (await app_client.get(f"/api/v1/reports/{body['code']}", headers=officer_b)).status_code == 404
-    r = await app_client.post(f"/api/v1/reports/{body['code']}/transitions", json={"action": "start"},
-                              headers=officer_b)
+    r = await app_client.post(
+        f"/api/v1/reports/{body['code']}/transitions", json={"action": "start"}, headers=officer_b
+    )
     assert r.status_code == 404
     listed = await app_client.get("/api/v1/reports", headers=officer_b)
     assert listed.json()["total"] == 0
@@ -95,8 +99,11 @@ async def test_officer_works_a_report_to_resolved(
     officer = auth_headers(await make_user("officer", agency_code=body["agency"]))
     r = await app_client.post(f"/api/v1/reports/{body['code']}/transitions", json={"action": "start"}, headers=officer)
     assert r.json()["status"] == "in_progress"
-    r = await app_client.post(f"/api/v1/reports/{body['code']}/transitions",
-                              json={"action": "resolve", "note": "Đã giải tỏa"}, headers=officer)
+    r = await app_client.post(
+        f"/api/v1/reports/{body['code']}/transitions",
+        json={"action": "resolve", "note": "Đã giải tỏa"},
+        headers=officer,
+    )
     assert r.json()["status"] == "resolved"
     assert [e["action"] for e in r.json()["timeline"]][-2:] == ["start", "resolve"]
 
@@ -106,10 +113,12 @@ async def test_hotline_records_a_callers_rating(
 ) -> None:
     code = (await app_client.post("/api/v1/reports", json=GOOD, headers=hotline)).json()["code"]
     admin = auth_headers(await make_user("admin"))
-    await app_client.post(f"/api/v1/reports/{code}/transitions", json={"action": "resolve", "note": "ok"},
-                          headers=admin)
-    r = await app_client.post(f"/api/v1/reports/{code}/rating", json={"stars": 2, "comment": "Chưa sạch"},
-                              headers=hotline)
+    await app_client.post(
+        f"/api/v1/reports/{code}/transitions", json={"action": "resolve", "note": "ok"}, headers=admin
+    )
+    r = await app_client.post(
+        f"/api/v1/reports/{code}/rating", json={"stars": 2, "comment": "Chưa sạch"}, headers=hotline
+    )
     assert r.status_code == 200 and r.json()["offer_reopen"] is True
     assert (await app_client.get(f"/api/v1/reports/{code}", headers=hotline)).json()["rating"]["stars"] == 2
 
@@ -140,19 +149,24 @@ async def test_bad_report_input_is_a_clear_4xx(
 
 
 async def test_malformed_json_is_400(app_client: httpx.AsyncClient, hotline: dict[str, str]) -> None:
-    r = await app_client.post("/api/v1/reports", content=b'{"description": "x",',
-                              headers={**hotline, "Content-Type": "application/json"})
+    r = await app_client.post(
+        "/api/v1/reports", content=b'{"description": "x",', headers={**hotline, "Content-Type": "application/json"}
+    )
     assert r.status_code == 400 and r.json()["error"] == "malformed_json"
 
 
-async def test_unknown_action_is_422(app_client: httpx.AsyncClient, hotline: dict[str, str], make_user: Factory) -> None:
+async def test_unknown_action_is_422(
+    app_client: httpx.AsyncClient, hotline: dict[str, str], make_user: Factory
+) -> None:
     code = (await app_client.post("/api/v1/reports", json=GOOD, headers=hotline)).json()["code"]
     admin = auth_headers(await make_user("admin"))
     r = await app_client.post(f"/api/v1/reports/{code}/transitions", json={"action": "teleport"}, headers=admin)
     assert r.status_code == 422 and "action" in r.text
 
 
-async def test_illegal_transition_is_409(app_client: httpx.AsyncClient, hotline: dict[str, str], make_user: Factory) -> None:
+async def test_illegal_transition_is_409(
+    app_client: httpx.AsyncClient, hotline: dict[str, str], make_user: Factory
+) -> None:
     code = (await app_client.post("/api/v1/reports", json=GOOD, headers=hotline)).json()["code"]
     admin = auth_headers(await make_user("admin"))
     r = await app_client.post(f"/api/v1/reports/{code}/transitions", json={"action": "close"}, headers=admin)
@@ -165,12 +179,11 @@ async def test_hotline_may_not_change_status(app_client: httpx.AsyncClient, hotl
     assert r.status_code == 403
 
 
-async def test_bad_image_is_422_and_report_is_kept(
-    app_client: httpx.AsyncClient, hotline: dict[str, str]
-) -> None:
+async def test_bad_image_is_422_and_report_is_kept(app_client: httpx.AsyncClient, hotline: dict[str, str]) -> None:
     code = (await app_client.post("/api/v1/reports", json=GOOD, headers=hotline)).json()["code"]
-    r = await app_client.post(f"/api/v1/reports/{code}/photos", files={"photo": ("a.jpg", b"<html>no</html>",
-                                                                                 "image/jpeg")}, headers=hotline)
+    r = await app_client.post(
+        f"/api/v1/reports/{code}/photos", files={"photo": ("a.jpg", b"<html>no</html>", "image/jpeg")}, headers=hotline
+    )
     assert r.status_code == 422 and "ảnh" in r.json()["detail"]
     assert (await app_client.get(f"/api/v1/reports/{code}", headers=hotline)).status_code == 200
 

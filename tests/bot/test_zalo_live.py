@@ -143,11 +143,10 @@ async def test_expired_token_is_refreshed_once_and_the_reply_sent_once(app, zalo
 async def test_reply_lost_to_a_5xx_is_queued_and_sent_once_by_the_retry_job(app, zalo):
     zalo.faults.append("5xx")
     await say(app, zalo, "u-5xx", "giúp", wait=False)
-    async with app.session() as s:
-        await wait_for_row(app, "u-5xx")
+    await wait_for_row(app, "u-5xx")
     assert zalo.texts("u-5xx") == []
     for _ in range(2):  # the job twice: the second run has nothing left to send
-        run_job(app, "outbox_retry", force_due=True)
+        await run_job(app, "outbox_retry", force_due=True)
     assert len(zalo.texts("u-5xx")) == 1 and "Tra cứu" in zalo.texts("u-5xx")[0]
     async with app.session() as s:
         row = await s.scalar(select(Outbox).where(Outbox.recipient == "u-5xx"))
@@ -163,7 +162,7 @@ async def wait_for_row(app, recipient: str) -> None:
     raise AssertionError("no outbox row")
 
 
-def run_job(app, name: str, force_due: bool = False) -> str:
+async def run_job(app, name: str, force_due: bool = False) -> str:
     """Run a job in its own process against the live app's database (as the scheduler would)."""
     code = (
         "import asyncio\n"
@@ -173,12 +172,15 @@ def run_job(app, name: str, force_due: bool = False) -> str:
         "from backend.notifications import scheduled\n"
         "async def main():\n"
         + ("    async with session_scope() as s:\n"
-           "        await s.execute(update(Outbox).where(Outbox.status == 'pending').values(next_attempt_at=utcnow()))\n"
+           "        await s.execute(update(Outbox).where(Outbox.status == 'pending')"
+           ".values(next_attempt_at=utcnow()))\n"
            if force_due else "")
         + f"    print(await scheduled.{name}())\n"
         "asyncio.run(main())\n"
     )
-    env = {**os.environ, **app.env}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    # Asynchronously: the Zalo stand-in lives in this event loop and must keep answering.
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-c", code, env={**os.environ, **app.env},
+                                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    return out.decode()

@@ -7,8 +7,10 @@ from backend.core.config import get_settings
 
 
 async def _counts(session: AsyncSession) -> list[int]:
-    return [await session.scalar(select(func.count()).select_from(m)) or 0
-            for m in (Category, Area, Agency, RoutingRule, Holiday)]
+    return [
+        await session.scalar(select(func.count()).select_from(m)) or 0
+        for m in (Category, Area, Agency, RoutingRule, Holiday)
+    ]
 
 
 async def test_seed_is_idempotent(session: AsyncSession) -> None:
@@ -20,8 +22,15 @@ async def test_seed_is_idempotent(session: AsyncSession) -> None:
 
 async def test_seed_has_the_seven_contract_categories(session: AsyncSession) -> None:
     codes = set((await session.scalars(select(Category.code))).all())
-    assert {"encroachment", "illegal_ads", "street_vending", "unpermitted_construction", "wastewater",
-            "littering", "other"} <= codes
+    assert {
+        "encroachment",
+        "illegal_ads",
+        "street_vending",
+        "unpermitted_construction",
+        "wastewater",
+        "littering",
+        "other",
+    } <= codes
 
 
 async def test_seed_has_every_commune_and_ward_of_dak_lak(session: AsyncSession) -> None:

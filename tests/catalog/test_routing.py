@@ -21,10 +21,12 @@ async def _setup(session: AsyncSession) -> tuple[Category, Category, Area, Area,
 
 async def test_first_matching_rule_wins(session: AsyncSession) -> None:
     ads, water, ward, _, ward_agency, department = await _setup(session)
-    session.add_all([
-        RoutingRule(position=10, category_id=water.id, agency_id=department.id),
-        RoutingRule(position=20, agency_of_area=True),
-    ])
+    session.add_all(
+        [
+            RoutingRule(position=10, category_id=water.id, agency_id=department.id),
+            RoutingRule(position=20, agency_of_area=True),
+        ]
+    )
     await session.flush()
     catalog_service.invalidate_cache()
     assert (await catalog_service.route(session=session, category=water, area=ward)).agency_id == department.id
@@ -56,11 +58,13 @@ async def test_no_matching_rule_falls_back_to_ioc_triage(session: AsyncSession) 
 
 
 async def test_area_without_agency_falls_through_to_next_rule(session: AsyncSession) -> None:
-    ads, _, ward, _, _, department = await _setup(session)
-    session.add_all([
-        RoutingRule(position=10, agency_of_area=True),
-        RoutingRule(position=20, agency_id=department.id),
-    ])
+    ads, _, _ward, _, _, department = await _setup(session)
+    session.add_all(
+        [
+            RoutingRule(position=10, agency_of_area=True),
+            RoutingRule(position=20, agency_id=department.id),
+        ]
+    )
     await session.flush()
     catalog_service.invalidate_cache()
     assert (await catalog_service.route(session=session, category=ads, area=None)).agency_id == department.id

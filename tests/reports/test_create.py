@@ -45,20 +45,26 @@ async def test_report_without_location_or_address_is_refused(report_factory: Fac
 
 async def test_creation_writes_the_first_timeline_events(session: AsyncSession, report_factory: Factory) -> None:
     report = await report_factory()
-    actions = (await session.scalars(select(ReportEvent.action).where(ReportEvent.report_id == report.id)
-                                     .order_by(ReportEvent.id))).all()
+    actions = (
+        await session.scalars(
+            select(ReportEvent.action).where(ReportEvent.report_id == report.id).order_by(ReportEvent.id)
+        )
+    ).all()
     assert actions == ["create", "assign"]
 
 
 async def test_nearby_open_report_of_same_category_is_offered_as_duplicate(
     session: AsyncSession, report_factory: Factory
 ) -> None:
-    first = await report_factory("Bày hàng chiếm vỉa hè trước chợ", latitude=12.6675, longitude=108.0378,
-                                 category="encroachment")
+    first = await report_factory(
+        "Bày hàng chiếm vỉa hè trước chợ", latitude=12.6675, longitude=108.0378, category="encroachment"
+    )
     created = await report_service.create(
-        session=session, actor=Actor.system(),
-        report_in=ReportCreate(description="Lấn chiếm vỉa hè", latitude=12.6678, longitude=108.0380,
-                               category="encroachment"),
+        session=session,
+        actor=Actor.system(),
+        report_in=ReportCreate(
+            description="Lấn chiếm vỉa hè", latitude=12.6678, longitude=108.0380, category="encroachment"
+        ),
     )
     assert [r.code for r in created.duplicates] == [first.code]
     assert created.report.id != first.id  # never dropped
@@ -67,9 +73,9 @@ async def test_nearby_open_report_of_same_category_is_offered_as_duplicate(
 async def test_report_farther_than_100_m_is_not_a_duplicate(session: AsyncSession, report_factory: Factory) -> None:
     await report_factory(latitude=12.6675, longitude=108.0378, category="encroachment")
     created = await report_service.create(
-        session=session, actor=Actor.system(),
-        report_in=ReportCreate(description="x", latitude=12.6675 + 0.0012, longitude=108.0378,
-                               category="encroachment"),
+        session=session,
+        actor=Actor.system(),
+        report_in=ReportCreate(description="x", latitude=12.6675 + 0.0012, longitude=108.0378, category="encroachment"),
     )
     assert created.duplicates == []
 
@@ -77,7 +83,8 @@ async def test_report_farther_than_100_m_is_not_a_duplicate(session: AsyncSessio
 async def test_report_of_another_category_is_not_a_duplicate(session: AsyncSession, report_factory: Factory) -> None:
     await report_factory(category="encroachment")
     created = await report_service.create(
-        session=session, actor=Actor.system(),
+        session=session,
+        actor=Actor.system(),
         report_in=ReportCreate(description="x", latitude=12.6675, longitude=108.0378, category="littering"),
     )
     assert created.duplicates == []
@@ -88,7 +95,8 @@ async def test_old_report_outside_the_window_is_not_a_duplicate(session: AsyncSe
     old.created_at = old.created_at - timedelta(days=31)
     await session.flush()
     created = await report_service.create(
-        session=session, actor=Actor.system(),
+        session=session,
+        actor=Actor.system(),
         report_in=ReportCreate(description="x", latitude=12.6675, longitude=108.0378, category="encroachment"),
     )
     assert created.duplicates == []
@@ -110,8 +118,9 @@ async def _resolved(session: AsyncSession, report_factory: Factory) -> Report:
 async def test_new_rating_replaces_the_old_one(session: AsyncSession, report_factory: Factory) -> None:
     report = await _resolved(session, report_factory)
     await report_service.rate(session=session, report=report, stars=2, actor=Actor.system())
-    rating, _ = await report_service.rate(session=session, report=report, stars=4, actor=Actor.system(),
-                                          comment="Đã sạch")
+    rating, _ = await report_service.rate(
+        session=session, report=report, stars=4, actor=Actor.system(), comment="Đã sạch"
+    )
     assert (rating.stars, rating.comment) == (4, "Đã sạch")
 
 
@@ -144,8 +153,9 @@ async def test_officer_cannot_rate(session: AsyncSession, report_factory: Factor
 async def test_photo_type_is_checked_by_content_not_name(session: AsyncSession, report_factory: Factory) -> None:
     report = await report_factory()
     with pytest.raises(ValidationFailed, match="ảnh"):
-        await report_service.add_photo(session=session, report=report, data=b"MZ\x90\x00 not a jpeg",
-                                       actor=Actor.system())
+        await report_service.add_photo(
+            session=session, report=report, data=b"MZ\x90\x00 not a jpeg", actor=Actor.system()
+        )
 
 
 async def test_photo_is_stored_once_by_sha256(
@@ -166,8 +176,9 @@ async def test_deadline_skips_weekend_and_holidays(
     from backend.catalog.models import DeadlinePolicy
 
     tz = ZoneInfo("Asia/Ho_Chi_Minh")
-    policy = await session.scalar(select(DeadlinePolicy).where(DeadlinePolicy.category_id.is_(None),
-                                                               DeadlinePolicy.priority == "normal"))
+    policy = await session.scalar(
+        select(DeadlinePolicy).where(DeadlinePolicy.category_id.is_(None), DeadlinePolicy.priority == "normal")
+    )
     assert (policy.amount, policy.unit) == (3, "working_days")  # Buôn Ma Thuột: 3 working days
     # Wednesday 29/4/2026 10:00: Thu 30/4 and Fri 1/5 are public holidays, then the weekend.
     monkeypatch.setattr(report_service, "utcnow", lambda: datetime(2026, 4, 29, 10, 0, tzinfo=tz))
