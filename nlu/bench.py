@@ -72,8 +72,14 @@ def run(console: Console) -> dict:
     lines = "\n".join((texts * (1000 // len(texts) + 1))[:1000]) + "\n"
     env = {**os.environ, "NLU_BACKEND": "builtin", "VAR_DIR": str(var_dir)}
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "nlu.cli", "classify"], input=lines.encode(), env=env,
-                          cwd=NLU_DIR.parent, capture_output=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "nlu.cli", "classify"],
+        input=lines.encode(),
+        env=env,
+        cwd=NLU_DIR.parent,
+        capture_output=True,
+        check=False,
+    )
     figures["classify_1000_lines_s"] = round(time.perf_counter() - started, 2)
     if done.returncode != 0 or len(done.stdout.splitlines()) != 1000:
         figures["classify_1000_lines_s"] = f"failed: {done.stderr.decode(errors='replace')[-200:]}"

@@ -73,6 +73,8 @@ def evaluate(
     from nlu import model as model_module
     from nlu.report import print_report, print_side_by_side
 
+    if cv == 1 or cv < 0:
+        _fail("--cv needs at least 2 folds, e.g. --cv 5")
     _check_data()
     if not TEST_FILE.exists():
         _fail(f"held-out file {TEST_FILE} is missing: restore it from git")
@@ -89,13 +91,13 @@ def evaluate(
         try:
             rasa_report = evaluation.holdout(evaluation.rasa_predictor(url))
         except httpx.HTTPError as exc:
-            _fail(f"Rasa at {url} does not answer ({exc.__class__.__name__}): "
-                  "start it with 'bash nlu/scripts/rasa.sh all'")
+            _fail(
+                f"Rasa at {url} does not answer ({exc.__class__.__name__}): "
+                "start it with 'bash nlu/scripts/rasa.sh all'"
+            )
         print_report(console, f"Rasa DIET at {url} · held-out {TEST_FILE.name}", rasa_report, errors)
         print_side_by_side(console, {"built-in": builtin, "Rasa DIET": rasa_report})
     if cv:
-        if cv < 2:
-            _fail("--cv needs at least 2 folds, e.g. --cv 5")
         with console.status(f"{cv}-fold cross-validation"):
             report = evaluation.cross_validate(cv)
         print_report(console, f"built-in · {cv}-fold cross-validation (hand-written data)", report, errors)

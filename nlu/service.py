@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class _State:
         self.fallbacks = 0
         self.last_error: str | None = None
         self.rasa_ok: bool | None = None
+        self.retry_at = 0.0  # monotonic time before which Rasa is not asked again
 
 
 _state = _State()
@@ -70,6 +72,7 @@ def reset() -> None:
         _state.fallbacks = 0
         _state.last_error = None
         _state.rasa_ok = None
+        _state.retry_at = 0.0
 
 
 # --- built-in engine -------------------------------------------------------------------------
@@ -109,16 +112,37 @@ def _check_rasa_shape(data: Any) -> dict:
     return data
 
 
-def _record_fallback(exc: Exception) -> None:
+# After a failure Rasa is left alone for a while: a slow server would otherwise add its whole
+# timeout to every report during an outage.
+RETRY_AFTER_S = 10.0
+
+
+def _record_fallback(exc: Exception | None) -> None:
     _state.fallbacks += 1
+    if exc is None:
+        return  # still inside the pause after a failure
+    was_ok = _state.rasa_ok is not False
     _state.rasa_ok = False
+    _state.retry_at = time.monotonic() + RETRY_AFTER_S
     _state.last_error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    log.warning("Rasa unavailable, built-in NLU answered instead: %s", _state.last_error)
+    # Warn when Rasa goes down, not for every report while it stays down.
+    log.log(
+        logging.WARNING if was_ok else logging.DEBUG, "Rasa unavailable, built-in NLU answers: %s", _state.last_error
+    )
+
+
+def _rasa_paused() -> bool:
+    if time.monotonic() < _state.retry_at:
+        _record_fallback(None)
+        return True
+    return False
 
 
 async def _rasa_parse(text: str) -> dict:
     import httpx
 
+    if _rasa_paused():
+        return await _builtin_parse_async(text)
     settings = _settings()
     try:
         async with httpx.AsyncClient(timeout=settings.rasa_timeout) as client:
@@ -135,6 +159,8 @@ async def _rasa_parse(text: str) -> dict:
 def _rasa_parse_sync(text: str) -> dict:
     import httpx
 
+    if _rasa_paused():
+        return _builtin_parse(text)
     settings = _settings()
     try:
         with httpx.Client(timeout=settings.rasa_timeout) as client:

@@ -17,6 +17,8 @@ HOST="${RASA_HOST:-127.0.0.1}"
 PORT="${RASA_PORT:-5005}"
 RASA_VERSION="3.6.21"
 export RASA_TELEMETRY_ENABLED=false
+# Rasa caches trained components in ./.rasa by default: keep it out of the clone.
+export RASA_CACHE_DIRECTORY="${RASA_CACHE_DIRECTORY:-$VAR/rasa/cache}"
 # Rasa's sanic/tensorflow print a lot of noise; keep logs readable.
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
 

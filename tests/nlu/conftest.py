@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -44,8 +44,11 @@ def nlu_env(nlu_var: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     service.reset()
 
 
+SwitchToRasa = Callable[..., None]
+
+
 @pytest.fixture()
-def use_rasa(nlu_env: Path, monkeypatch: pytest.MonkeyPatch):
+def use_rasa(nlu_env: Path, monkeypatch: pytest.MonkeyPatch) -> SwitchToRasa:
     """Switch to NLU_BACKEND=rasa at `url` (settings are rebuilt from the environment)."""
 
     def switch(url: str, timeout: float = 2.0) -> None:

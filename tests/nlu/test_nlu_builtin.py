@@ -156,8 +156,14 @@ def test_model_cache_is_keyed_by_data_hash(tmp_path: Path) -> None:
 def _run_cli(args: list[str], var_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "nlu.cli", *args],
-        input=stdin, capture_output=True, text=True, encoding="utf-8", cwd=ROOT, env=subprocess_env(var_dir),
-        timeout=120, check=False,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env=subprocess_env(var_dir),
+        timeout=120,
+        check=False,
     )
 
 

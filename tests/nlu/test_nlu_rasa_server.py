@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from nlu import service
-from tests.nlu.conftest import free_port
+from tests.nlu.conftest import SwitchToRasa, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "nlu" / "scripts" / "rasa.sh"
@@ -22,8 +22,9 @@ pytestmark = pytest.mark.rasa
 
 
 def _script(step: str, env: dict[str, str], timeout: float) -> None:
-    result = subprocess.run(["bash", str(SCRIPT), step], env=env, cwd=ROOT, capture_output=True, text=True,
-                            timeout=timeout, check=False)
+    result = subprocess.run(
+        ["bash", str(SCRIPT), step], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout, check=False
+    )
     assert result.returncode == 0, f"rasa.sh {step} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
 
 
@@ -37,8 +38,14 @@ def rasa_url() -> Iterator[str]:
     port = free_port()
     log = ROOT / "var" / "rasa" / "test-server.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(["bash", str(SCRIPT), "serve"], env={**env, "RASA_PORT": str(port)}, cwd=ROOT,
-                                   stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            ["bash", str(SCRIPT), "serve"],
+            env={**env, "RASA_PORT": str(port)},
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 240
@@ -61,7 +68,7 @@ def rasa_url() -> Iterator[str]:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-async def test_real_rasa_server_classifies_reports(rasa_url: str, use_rasa) -> None:
+async def test_real_rasa_server_classifies_reports(rasa_url: str, use_rasa: SwitchToRasa) -> None:
     use_rasa(rasa_url, timeout=10.0)
     parsed = await service.parse("Cống thoát nước bị tắc, nước thải tràn lên mặt đường bốc mùi hôi")
     assert parsed["intent"]["name"] == "wastewater"
