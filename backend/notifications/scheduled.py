@@ -8,8 +8,11 @@ from backend.notifications.sender import deliver_due
 
 
 async def outbox_retry() -> dict[str, Any]:
-    """Send due outbox messages (new ones and retries)."""
-    return await deliver_due(limit=200)
+    """Send due outbox messages (new ones and retries); process Zalo events a crash left behind."""
+    from bot.zalo.inbox import recover
+
+    recovered = await recover()
+    return {**await deliver_due(limit=200), **recovered}
 
 
 async def zalo_token_refresh() -> dict[str, Any]:

@@ -90,6 +90,7 @@ ACTION_LABELS = {
     "duplicate": "Gộp trùng",
     "escalate": "Quá hạn, báo cáo lãnh đạo",
     "remind": "Nhắc hạn xử lý",
+    "notify_failed": "Không gửi được tin nhắn cho người dân",
 }
 
 

@@ -590,7 +590,7 @@ class Conversation:
                 # This reply is the receipt: the queued "received" message would say it twice.
                 await self.session.execute(
                     update(Outbox).where(Outbox.dedupe_key == f"{report.code}:received", Outbox.status == "pending")
-                    .values(status="sent", sent_at=utcnow(), last_error="answered in the chat")
+                    .values(status="sent", sent_at=utcnow())
                 )
         except DomainError as exc:
             self.say("create_failed", reason=exc.message)
@@ -642,8 +642,8 @@ class Conversation:
         if offer_reopen and report.citizen_id == self.citizen.id:
             self.data["await"] = "reopen"
             self.data["reopen_code"] = report.code
-            self.say("ask_reopen", code=report.code,
-                     buttons=[self.b("btn_reopen", f"reopen:{report.code}"), self.b("btn_no", f"noreopen:{report.code}")])
+            self.say("ask_reopen", code=report.code, buttons=[
+                self.b("btn_reopen", f"reopen:{report.code}"), self.b("btn_no", f"noreopen:{report.code}")])
         return True
 
     async def rateable(self, code: str | None) -> Report | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -26,10 +26,14 @@ class ProcessedEvent(Base):
     """One row per inbound event (Zalo msg_id, Telegram update_id): redeliveries are skipped."""
 
     __tablename__ = "chat_processed_events"
-    __table_args__ = (UniqueConstraint("channel", "event_id"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "event_id"),
+        Index("ix_chat_processed_events_status", "channel", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="received")  # received | done | failed
+    status: Mapped[str] = mapped_column(String(16), default="received")  # received | retrying | done | failed
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # to process again after a crash
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -148,9 +148,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "summary": (
         "Xin kiểm tra lại phản ánh:\n• Lĩnh vực: {category}\n• Địa điểm: {place}\n• Ảnh: {photos}\n"
-        "• Mô tả: {description}\nGõ \"xác nhận\" để gửi, \"đổi lĩnh vực\" để chọn lại, \"hủy\" để hủy.",
+        "• Mô tả: {description}\n"
+        "Gõ \"xác nhận\" để gửi, \"đổi lĩnh vực\" để chọn lại, \"hủy\" để hủy.",
         "Please check your report:\n• Category: {category}\n• Place: {place}\n• Photos: {photos}\n"
-        "• Description: {description}\nType \"ok\" to send, \"change category\" to pick another, \"cancel\" to drop it.",
+        "• Description: {description}\n"
+        "Type \"ok\" to send, \"change category\" to pick another, \"cancel\" to drop it.",
     ),
     "created": (
         "Đã tiếp nhận phản ánh. Mã tra cứu: {code}\nĐơn vị xử lý: {agency}\nHạn xử lý: {due}\n"

@@ -8,6 +8,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
 )
 from aiogram.types import FSInputFile
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,10 +30,20 @@ async def send(bot: Bot, chat_id: int | str, messages: list[OutgoingMessage], la
 
 
 async def converse(bot: Bot, session: AsyncSession, chat_id: int, incoming: IncomingMessage) -> None:
-    """Engine, commit (the reply must never announce what was not saved), then reply."""
+    """Engine, commit (the reply must never announce what was not saved), then reply; a reply
+    the Bot API could not take now goes to the outbox and is retried."""
+    from backend.citizens import service as citizens_service
+    from backend.notifications.sender import queue_reply
+
     replies = await engine.handle(incoming, session=session)
     await session.commit()
-    await send(bot, chat_id, replies, incoming.language or "vi")
+    try:
+        await send(bot, chat_id, replies, incoming.language or "vi")
+    except (TelegramNetworkError, TelegramRetryAfter, TelegramServerError) as exc:
+        citizen = await citizens_service.get_or_create(session=session, channel="telegram",
+                                                       external_id=incoming.user_id)
+        await queue_reply(session, citizen=citizen, messages=replies, error=str(exc))
+        await session.commit()
 
 
 async def send_notification(recipient: str, messages: list[OutgoingMessage]) -> None:

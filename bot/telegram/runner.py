@@ -15,40 +15,45 @@ log = logging.getLogger(__name__)
 
 @contextlib.asynccontextmanager
 async def _running(app: Any) -> AsyncIterator[None]:
-    from bot.telegram.app import close, get_bot, get_dispatcher, set_commands
+    from bot.telegram.app import close, get_bot, get_dispatcher
 
     settings = get_settings()
     bot = get_bot()
     if bot is None or settings.telegram_mode == "external":
         yield
         return
-    try:
-        await set_commands(bot)
-    except Exception as exc:  # the API being unreachable must not stop the web app
-        log.warning("telegram setMyCommands failed: %s", exc)
-    task: asyncio.Task[None] | None = None
     dp = get_dispatcher()
+    # In the background: an unreachable Bot API must neither stop nor delay the web app.
+    tasks = [asyncio.create_task(_announce(bot, settings))]
     if settings.telegram_mode == "polling":
-        task = asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False))
-    else:
-        if not settings.telegram_webhook_secret:
-            log.error("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET; webhook not set")
-        else:
-            try:
-                await bot.set_webhook(settings.base_url.rstrip("/") + "/webhooks/telegram",
-                                      secret_token=settings.telegram_webhook_secret)
-            except Exception as exc:
-                log.warning("telegram setWebhook failed: %s", exc)
+        tasks.append(asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False)))
     try:
         yield
     finally:
-        if task is not None:
+        if settings.telegram_mode == "polling":
             with contextlib.suppress(Exception):
                 await dp.stop_polling()
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await close()
+
+
+async def _announce(bot: Any, settings: Any) -> None:
+    """setMyCommands, and setWebhook in webhook mode."""
+    from bot.telegram.app import set_commands
+
+    try:
+        await set_commands(bot)
+        if settings.telegram_mode == "webhook":
+            if not settings.telegram_webhook_secret:
+                log.error("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET; webhook not set")
+                return
+            await bot.set_webhook(settings.base_url.rstrip("/") + "/webhooks/telegram",
+                                  secret_token=settings.telegram_webhook_secret)
+    except Exception as exc:
+        log.warning("telegram setMyCommands/setWebhook failed: %s", exc)
 
 
 def lifespan_hook(app: Any) -> contextlib.AbstractAsyncContextManager[None]:

@@ -64,13 +64,30 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return parts
 
 
+_shared: dict[int, httpx.AsyncClient] = {}
+
+
+def _shared_http() -> httpx.AsyncClient:
+    """One connection pool per event loop: a new client per message costs more than the message."""
+    import asyncio
+
+    key = id(asyncio.get_running_loop())
+    client = _shared.get(key)
+    if client is None or client.is_closed:
+        client = _shared[key] = httpx.AsyncClient(limits=httpx.Limits(max_connections=50))
+    return client
+
+
 class ZaloClient:
     def __init__(self, http: httpx.AsyncClient | None = None, timeout: float | None = None) -> None:
         self.base = get_settings().zalo_api_base.rstrip("/")
-        self.http = http or httpx.AsyncClient(timeout=timeout or DEFAULT_TIMEOUT)
+        self.own = http is not None
+        self.http = http or _shared_http()
+        self.timeout = timeout or DEFAULT_TIMEOUT
 
     async def aclose(self) -> None:
-        await self.http.aclose()
+        if self.own:
+            await self.http.aclose()
 
     async def __aenter__(self) -> ZaloClient:
         return self
@@ -82,7 +99,8 @@ class ZaloClient:
         """One API call; on -216/-220 refresh the token once and try again."""
         token = await tokens.access_token()
         for attempt in (1, 2):
-            resp = await self.http.request(method, self.base + path, headers={"access_token": token}, **kw)
+            resp = await self.http.request(method, self.base + path, headers={"access_token": token},
+                                           timeout=self.timeout, **kw)
             if resp.status_code >= 500:
                 raise ZaloError(resp.status_code, f"HTTP {resp.status_code}")
             try:

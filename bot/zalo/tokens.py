@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -28,6 +29,8 @@ ACCESS_LIFETIME = timedelta(hours=25)
 REFRESH_AHEAD = timedelta(hours=2)
 LEASE = timedelta(seconds=60)
 _lock = asyncio.Lock()
+CACHE_SECONDS = 60.0
+_cache: dict[str, Any] = {}  # {"token", "expires_at", "at"}: saves a database read per message
 
 
 class TokenError(Exception):
@@ -81,12 +84,16 @@ async def current(session: AsyncSession | None = None) -> ZaloToken:
 
 async def access_token() -> str:
     """A valid access token, refreshing first when it is about to expire."""
+    if _cache and time.monotonic() - _cache["at"] < CACHE_SECONDS \
+            and _cache["expires_at"] - utcnow() > timedelta(minutes=5):
+        return str(_cache["token"])
     row = await current()
     if not row.access_token or row.expires_at - utcnow() < timedelta(minutes=5):
         await refresh_if_needed(force=True, stale=row.access_token)
         row = await current()
     if not row.access_token:
         raise TokenError("no Zalo access token")
+    _cache.update(token=row.access_token, expires_at=row.expires_at, at=time.monotonic())
     return row.access_token
 
 
@@ -129,6 +136,7 @@ async def refresh_if_needed(*, force: bool = False, stale: str | None = None) ->
     """Refresh the pair when close to expiry (or forced after -216/-220); one refresh at a time."""
     if not configured():
         return {"refreshed": False, "reason": "zalo not configured"}
+    _cache.clear()
     async with _lock:
         await current()
         if get_settings().is_sqlite:
@@ -141,8 +149,9 @@ async def _refresh_locked_row(force: bool, stale: str | None) -> dict[str, Any]:
         row = await _row(session, lock=True)  # other processes wait here, then see the new pair
         assert row is not None
         if not _due(row, force, stale):
+            expires = row.expires_at.isoformat()
             await session.rollback()
-            return {"refreshed": False, "expires_at": row.expires_at.isoformat()}
+            return {"refreshed": False, "expires_at": expires}
         try:
             body = await _call_oauth(row.refresh_token)
         except (TokenError, httpx.HTTPError) as exc:

@@ -6,6 +6,7 @@ They run in the test's event loop (aiohttp), record every call and can be told t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import json
@@ -48,8 +49,8 @@ class Server:
             await self.runner.cleanup()
 
 
-async def wait_for(predicate: Any, timeout: float = 20.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
+async def wait_for(predicate: Any, within: float = 20.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if predicate():
             return
@@ -222,10 +223,8 @@ class TelegramStandIn(Server):
             pending = [u for u in self.updates if u["update_id"] >= offset]
             if not pending and timeout:
                 self.new_update.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.new_update.wait(), timeout)
-                except TimeoutError:
-                    pass
                 pending = [u for u in self.updates if u["update_id"] >= offset]
             return self.ok(pending)
         if method in ("sendMessage", "sendPhoto"):

@@ -20,16 +20,18 @@ import bot.zalo.models  # noqa: F401
 async def zalo(session) -> AsyncIterator[ZaloStandIn]:
     """A Zalo stand-in, with the settings pointing at it for the length of one test."""
     from backend.core.config import get_settings
-    from bot.zalo import client
+    from bot.zalo import client, tokens
 
     server = ZaloStandIn()
     await server.start()
     saved = {k: os.environ.get(k) for k in server.env()}
     os.environ.update(server.env())
     get_settings.cache_clear()
+    tokens._cache.clear()
     client.DEFAULT_TIMEOUT, saved_timeout = 1.0, client.DEFAULT_TIMEOUT
     yield server
     client.DEFAULT_TIMEOUT = saved_timeout
+    tokens._cache.clear()
     for key, value in saved.items():
         if value is None:
             os.environ.pop(key, None)

@@ -36,10 +36,13 @@ def upgrade() -> None:
         sa.Column("channel", sa.String(length=16), nullable=False),
         sa.Column("event_id", sa.String(length=128), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("created_at", backend.core.db.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chat_processed_events")),
         sa.UniqueConstraint("channel", "event_id", name=op.f("uq_chat_processed_events_channel")),
     )
+    with op.batch_alter_table("chat_processed_events", schema=None) as batch_op:
+        batch_op.create_index("ix_chat_processed_events_status", ["channel", "status", "created_at"], unique=False)
     op.create_table(
         "zalo_tokens",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -57,6 +60,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("zalo_tokens")
+    with op.batch_alter_table("chat_processed_events", schema=None) as batch_op:
+        batch_op.drop_index("ix_chat_processed_events_status")
     op.drop_table("chat_processed_events")
     with op.batch_alter_table("chat_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_chat_states_updated_at"))

@@ -5,7 +5,6 @@ Revises: 0002
 """
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
@@ -13,9 +12,7 @@ from alembic import op
 import backend.core.db
 
 revision: str = "0003"
-# The chat engineer's 0002 lands in parallel; until it does, chain to 0001 so the history has
-# one head either way. (Lead: make this the literal "0002" once that file is committed.)
-down_revision: str | None = "0002" if any(Path(__file__).parent.glob("0002_*.py")) else "0001"
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
