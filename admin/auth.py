@@ -2,7 +2,7 @@
 
 The session is a signed cookie (HttpOnly, SameSite=Lax) holding the user id and the user's
 token_version, so a password change or deactivation ends every session at once. Every form
-carries a CSRF token that must equal the one in the `pa_csrf` cookie (HttpOnly, SameSite=Strict):
+carries a CSRF token that must equal the one in the `pa_csrf` cookie (HttpOnly, SameSite=Lax):
 a forged cross-site POST cannot read or set that cookie."""
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def csrf_token(request: Request) -> str:
 
 
 def set_csrf_cookie(response: Response, token: str) -> None:
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(), path="/")
+    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="lax", secure=_secure(), path="/")
 
 
 def remember_csrf(request: Request, response: Response) -> None:

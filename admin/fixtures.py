@@ -112,7 +112,7 @@ async def _area_choices(*, session: AsyncSession, prefix: str, limit: int = 8) -
 def install_simple_geo() -> None:
     """Provide backend.geo.service when the real module is not there yet (tests, bench)."""
     try:
-        import backend.geo.service  # noqa: F401
+        import backend.geo.service
         return
     except ImportError:
         pass

@@ -38,6 +38,11 @@ BUTTON_LABELS = {
     "close": "Đóng phản ánh",
     "duplicate": "Gộp trùng",
 }
+OUTBOX_KINDS = {
+    "received": "Báo đã tiếp nhận", "assigned": "Báo đã chuyển xử lý", "in_progress": "Báo đang xử lý",
+    "resolved": "Báo kết quả, mời đánh giá", "rejected": "Báo từ chối", "closed": "Báo đã đóng",
+    "rating_reminder": "Nhắc đánh giá",
+}
 OUTBOX_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi lỗi"}
 UNIT_LABELS = {"working_days": "ngày làm việc", "working_hours": "giờ làm việc", "days": "ngày", "hours": "giờ"}
 

@@ -55,7 +55,8 @@ async def login(request: Request, session: SessionDep, form: Form) -> Response:
     except AuthenticationFailed as exc:
         audit(session, request, None, "login_failed", username)
         await session.commit()  # keep the failure count (lockout) although the login fails
-        return render(request, "login.html", status_code=401, next=target, message="", error=exc.message.split(" / ")[0])
+        return render(request, "login.html", status_code=401, next=target, message="",
+                      error=exc.message.split(" / ")[0])
     audit(session, request, user, "login", username)
     response = RedirectResponse(target, status_code=303)
     auth.start_session(response, user)
@@ -167,7 +168,8 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
             radius_m=250, exclude_id=report.id,
         )
     return render(request, "report.html", report=report, outbox=outbox, nearby=nearby, message=msg, now=utcnow(),
-                  actions=allowed_actions(user, report), can_rate=user.role in (Role.admin, Role.supervisor, Role.hotline),
+                  actions=allowed_actions(user, report),
+                  can_rate=user.role in (Role.admin, Role.supervisor, Role.hotline),
                   can_recategorize=user.role != Role.hotline or report.status == "new",
                   before=[a for a in report.attachments if a.kind == "before"],
                   after=[a for a in report.attachments if a.kind == "after"],
@@ -187,7 +189,8 @@ async def report_action(request: Request, session: SessionDep, user: StaffUser, 
     photo = form.get("photo")
     data = await photo.read() if photo is not None and getattr(photo, "filename", "") else None
     agency = str(form.get("agency", "")).strip() or None
-    await reports_service.transition(session=session, report=report, action="assign" if action == "reassign" else action,
+    await reports_service.transition(session=session, report=report,
+                                     action="assign" if action == "reassign" else action,
                                      actor=actor(user), note=note, agency_code=agency, photo=data or None)
     audit(session, request, user, "transition", report.code, action=action, agency=agency)
     return back(report.code, f"Đã thực hiện: {texts.BUTTON_LABELS.get(action, action)}")

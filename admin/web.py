@@ -59,7 +59,8 @@ env = TEMPLATES.env
 env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, urlquote=lambda v: quote(str(v)))
 env.globals.update(
     STATUS=texts.STATUS_LABELS, ROLES=texts.ROLE_LABELS, CHANNELS=texts.CHANNEL_LABELS,
-    EVENTS=texts.EVENT_LABELS, BUTTONS=texts.BUTTON_LABELS, OUTBOX=texts.OUTBOX_LABELS, UNITS=texts.UNIT_LABELS,
+    EVENTS=texts.EVENT_LABELS, BUTTONS=texts.BUTTON_LABELS, OUTBOX=texts.OUTBOX_LABELS,
+    OUTBOX_KINDS=texts.OUTBOX_KINDS, UNITS=texts.UNIT_LABELS,
 )
 
 

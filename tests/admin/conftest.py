@@ -89,6 +89,9 @@ def _prepare(tmp: Path) -> Site:
     get_settings.cache_clear()
     db._engine, db._sessionmaker = None, None
     install_simple_geo()
+    from admin import portal
+
+    portal._cache.clear()
     site = Site(url)
 
     async def setup() -> None:
@@ -105,9 +108,11 @@ def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
     for key in ("DATABASE_URL", "MEDIA_DIR", "SCHEDULER_ENABLED", "ENVIRONMENT", "MAP_TILE_URL", "BASE_URL"):
         monkeypatch.setenv(key, os.environ.get(key, ""))  # restored afterwards
     yield _prepare(tmp_path)
+    from backend.core import db
     from backend.core.config import get_settings
 
     get_settings.cache_clear()
+    db._engine, db._sessionmaker = None, None  # the next test builds its engine from its own settings
 
 
 @pytest_asyncio.fixture(loop_scope="function")
@@ -177,8 +182,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped: Playwright's sync API keeps a loop running in the main thread, which the
+    async tests of the next modules need free."""
     pw_sync = pytest.importorskip("playwright.sync_api")
     if not Path("/usr/bin/chromium").exists():
         pytest.skip("Debian chromium is not installed")

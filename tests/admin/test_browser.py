@@ -11,7 +11,7 @@ from sqlalchemy import update
 from backend.core.db import utcnow
 from backend.core.security import sign
 from backend.reports.models import Report
-from tests.admin.conftest import browser_login, shot
+from tests.admin.conftest import SCREENSHOTS, browser_login, shot
 
 pytestmark = pytest.mark.browser
 TAN_AN = {"latitude": 12.7203, "longitude": 108.11}
@@ -66,19 +66,24 @@ def test_an_officer_works_a_report_to_resolved_with_an_after_photo(page, site_li
     page.click("#show-phone")
     page.wait_for_selector("#phone a[href='tel:0905123456']")
     shot(page, "report")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "report-mobile")
 
 
 def test_the_hotline_files_a_phone_report_with_the_category_pre_filled(page, site_live):
     site = site_live.site
     site.run(site.user("tongdai", "hotline"))
+    site.run(site.report(description="Bàn ghế quán nhậu chiếm vỉa hè"))  # at the ward's centre
     browser_login(page, site_live, "tongdai")
     page.goto(f"{site_live.url}/admin/hotline")
     page.fill("input[name=phone]", "0912345678")
     page.fill("input[name=name]", "Trần Thị B")
-    page.locator("#description").press_sequentially("Quán nhậu bày bàn ghế lấn chiếm hết vỉa hè, người đi bộ phải xuống lòng đường", delay=5)
+    page.locator("#description").press_sequentially(
+        "Quán nhậu bày bàn ghế lấn chiếm hết vỉa hè, người đi bộ phải xuống lòng đường", delay=5)
     page.wait_for_function("document.getElementById('category').value === 'encroachment'")
     assert "máy gợi ý" in page.locator("#nlu-hint").inner_text()
-    page.fill("#address", "120 Lê Duẩn, phường Tân Lập")
+    page.locator("#address").press_sequentially("120 Lê Duẩn, phường Tân Lập", delay=5)
+    page.wait_for_selector("#nearby:not([hidden])")  # a similar open report nearby
     shot(page, "hotline")
     page.click("#submit")
     code = page.locator("#created-code").inner_text()
@@ -127,7 +132,7 @@ def test_the_portal_finds_a_report_by_code_and_takes_a_rating_by_link(page, site
 
     page.goto(site_live.url + "/")
     shot(page, "portal-home")
-    page.locator("#scorecards").screenshot(path=str(__import__("tests.admin.conftest", fromlist=["x"]).SCREENSHOTS / "scorecards.png"))
+    page.locator("#scorecards").screenshot(path=str(SCREENSHOTS / "scorecards.png"))
     assert "UBND phường Tân Lập" in page.locator("#scorecards").inner_text()
     page.fill("input[name=code]", code.lower())
     page.click(".hero button")

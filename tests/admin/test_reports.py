@@ -158,4 +158,4 @@ async def test_xlsx_export_is_a_workbook_with_the_reports(site, site_client):
     await login(site_client, "gs")
     response = await site_client.get("/admin/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
-    assert [c.value for c in sheet[2]][0] == code
+    assert next(c.value for c in sheet[2]) == code

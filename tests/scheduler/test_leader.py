@@ -40,3 +40,51 @@ async def test_a_released_lease_is_free_for_the_next_instance(site):
     assert await scheduler.acquire_lease("a")
     await scheduler.release_lease("a")
     assert await scheduler.acquire_lease("b")
+
+
+async def test_the_web_app_runs_the_scheduler_in_process_when_enabled(site, monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    from backend.core.config import get_settings
+
+    monkeypatch.setenv("SCHEDULER_ENABLED", "true")
+    get_settings.cache_clear()
+    app = SimpleNamespace(state=SimpleNamespace())
+    async with scheduler.lifespan_hook(app):
+        for _ in range(50):
+            if app.state.scheduler.leader:
+                break
+            await asyncio.sleep(0.05)
+        assert app.state.scheduler.leader
+    assert not app.state.scheduler.scheduler.running
+
+
+async def test_the_web_app_leaves_the_jobs_to_phananh_scheduler_when_disabled(site, monkeypatch):
+    from types import SimpleNamespace
+
+    from backend.core.config import get_settings
+
+    monkeypatch.setenv("SCHEDULER_ENABLED", "false")
+    get_settings.cache_clear()
+    app = SimpleNamespace(state=SimpleNamespace())
+    async with scheduler.lifespan_hook(app):
+        assert not hasattr(app.state, "scheduler")
+
+
+async def test_the_lease_works_on_postgresql(site, pg_server, monkeypatch):
+    """The conditional UPDATE / INSERT race is the part that differs by database."""
+    from backend.core import db
+    from backend.core.config import get_settings
+    from backend.core.migrate import upgrade
+
+    url = pg_server.createdb("lease_test")
+    await upgrade(url)
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    await db.dispose_engine()
+    now = utcnow()
+    assert await scheduler.acquire_lease("a", now=now)
+    assert not await scheduler.acquire_lease("b", now=now)
+    assert await scheduler.acquire_lease("b", now=now + timedelta(seconds=scheduler.LEASE_SECONDS + 1))
+    await db.dispose_engine()
