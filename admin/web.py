@@ -75,9 +75,7 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
 
 def get_settings_map_tiles() -> str:
     """Tile URL template for Leaflet; MAP_TILE_URL (empty = no tiles, the map still shows points)."""
-    import os
-
-    return os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+    return get_settings().map_tile_url
 
 
 def error_page(request: Request, status_code: int, message: str) -> HTMLResponse:

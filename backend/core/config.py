@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     nominatim_url: str = "https://nominatim.openstreetmap.org"
     nominatim_user_agent: str = "phananh-ioc"
 
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # empty: no tiles (closed networks)
+
     redis_url: str | None = None
     scheduler_enabled: bool = True
 

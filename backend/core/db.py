@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from backend.core import sqlite_inline
 from backend.core.config import get_settings
 
 NAMING = {
@@ -69,8 +70,6 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
-    # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin).
-    dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
 
 
 def _sqlite_begin(conn: object) -> None:
@@ -82,9 +81,20 @@ def _sqlite_begin(conn: object) -> None:
 def make_engine(url: str, echo: bool = False) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        database = parsed.database or ":memory:"
+        if database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # One connection per process: SQLite has one writer anyway, and queueing on the pool is
+        # FIFO and immediate, where competing connections poll the busy handler (seconds of tail).
+        # Statements run inline on the event loop (see sqlite_inline: no thread hop per call).
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            async_creator=sqlite_inline.creator(database),
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=60,
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine

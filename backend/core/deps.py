@@ -35,11 +35,7 @@ async def current_user(session: SessionDep, token: Annotated[str | None, Depends
 
     if not token:
         raise AuthenticationFailed("Cần đăng nhập / authentication required")
-    user = await staff_service.user_from_token(session=session, token=token)
-    # End the read-only auth transaction now: on SQLite every transaction holds the write lock
-    # (BEGIN IMMEDIATE), and the request may do seconds of CPU work (NLU) before it writes.
-    await session.commit()
-    return user
+    return await staff_service.user_from_token(session=session, token=token)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -42,3 +44,16 @@ async def current_revision(url: str | None = None) -> str | None:
         rev = await conn.run_sync(lambda c: MigrationContext.configure(c).get_current_revision())
     await engine.dispose()
     return rev
+
+
+def include_object_for(dialect: str) -> Callable[..., bool]:
+    """Autogenerate filter: indexes declared for one dialect only (`Index(...).ddl_if(dialect=...)`,
+    e.g. PostgreSQL trigram indexes) do not exist on the others and must not be expected there."""
+
+    def include(obj: Any, _name: str | None, type_: str, _reflected: bool, _compare_to: Any) -> bool:
+        if type_ == "index" and getattr(obj, "_ddl_if", None) is not None:
+            wanted = obj._ddl_if.dialect
+            return wanted is None or wanted == dialect
+        return True
+
+    return include

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 import backend.models  # noqa: F401  (registers every table)
 from backend.core.config import get_settings
 from backend.core.db import Base, make_engine
+from backend.core.migrate import include_object_for
 
 config = context.config
 target_metadata = Base.metadata
@@ -22,6 +23,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object_for(connection.dialect.name),
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -44,6 +44,12 @@ class Report(Base):
         Index("ix_reports_agency_status_created", "agency_id", "status", "created_at"),
         Index("ix_reports_category_created", "category_id", "created_at"),
         Index("ix_reports_lat_lon", "latitude", "longitude"),
+        Index("ix_reports_resolved_at", "resolved_at"),
+        # Free-text search (ILIKE '%…%') on PostgreSQL: trigram GIN indexes (pg_trgm).
+        Index("ix_reports_description_trgm", "description", postgresql_using="gin",
+              postgresql_ops={"description": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
+        Index("ix_reports_address_trgm", "address", postgresql_using="gin",
+              postgresql_ops={"address": "gin_trgm_ops"}).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

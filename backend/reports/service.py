@@ -14,6 +14,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.catalog import service as catalog_service
 from backend.catalog.models import Agency, Area, Category
@@ -285,28 +286,37 @@ async def create(
     else:  # pragma: no cover
         raise ValidationFailed("could not allocate a tracking code, try again")
 
-    add_event(
-        session,
-        report,
-        actor,
-        "create",
-        to_status=Status.new,
-        data={"category": category_code, "confidence": confidence, "source": source},
-    )
-    if not routed.triage and agency is not None:
+    events = [
         add_event(
             session,
             report,
-            Actor.system(),
-            "assign",
-            from_status=Status.new,
-            to_status=Status.assigned,
-            note=agency.name,
-            data={"agency": agency.code, "rule": routed.rule_id},
+            actor,
+            "create",
+            to_status=Status.new,
+            data={"category": category_code, "confidence": confidence, "source": source},
+        )
+    ]
+    if not routed.triage and agency is not None:
+        events.append(
+            add_event(
+                session,
+                report,
+                Actor.system(),
+                "assign",
+                from_status=Status.new,
+                to_status=Status.assigned,
+                note=agency.name,
+                data={"agency": agency.code, "rule": routed.rule_id},
+            )
         )
     duplicates = await nearby_open(
         session=session, category_id=category_id, latitude=latitude, longitude=longitude, exclude_id=report.id
     )
+    # A new report's collections are known: fill them so callers can render it without reloading.
+    set_committed_value(report, "events", events)
+    set_committed_value(report, "attachments", [])
+    set_committed_value(report, "rating", None)
+    set_committed_value(report, "duplicate_of", None)
     from backend.reports import flows  # local: flows import this module
 
     await flows.report_created_flow(session=session, report=report)

@@ -42,9 +42,7 @@ async def create_report(session: SessionDep, actor: StaffActor, report_in: Repor
     if actor.role == Role.officer:
         raise PermissionDenied("Cán bộ xử lý không tạo phản ánh / officers do not file reports")
     created = await report_service.create(session=session, report_in=report_in, actor=actor)
-    await session.flush()
-    report = await report_service.get(session=session, code=created.report.code)
-    return present.full(report, possible_duplicates=[d.code for d in created.duplicates])
+    return present.full(created.report, possible_duplicates=[d.code for d in created.duplicates])
 
 
 @router.get("/{code}", response_model=ReportRead)
