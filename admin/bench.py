@@ -24,24 +24,12 @@ from typing import Any
 
 import httpx
 
+from backend.bench import TEXTS
+from backend.bench import pct as _pct
+
 N_TOTAL = int(os.environ.get("BENCH_TOTAL", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 USER, PASSWORD = "bench-admin", "bench-pass-123"
-TEXTS = [
-    "Quán cà phê bày bàn ghế chiếm hết vỉa hè",
-    "Đổ rác thải sinh hoạt bừa bãi ra lề đường",
-    "Nước thải từ cơ sở chế biến cà phê chảy ra mương",
-    "Dán tờ rơi quảng cáo khoan cắt bê tông lên cột điện",
-    "Người bán hàng rong tụ tập trước cổng trường",
-    "Nhà dân xây thêm tầng không có giấy phép",
-]
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 async def prepare(url: str, total: int = N_TOTAL) -> int:
     """Migrated database with reference data, a bench admin and `total` reports; returns how
     many reports were inserted now."""

@@ -183,7 +183,6 @@ async def bulk_fill(total: int) -> None:
     from backend.catalog.models import Agency, Area, Category
     from backend.core.db import session_scope, utcnow
     from backend.reports.models import Report
-    from backend.reports.service import new_code
 
     async with session_scope() as session:
         have = await session.scalar(select(func.count(Report.id))) or 0
@@ -196,12 +195,12 @@ async def bulk_fill(total: int) -> None:
         task = bar.add_task(f"fill to {total:,} reports", total=max(total - have, 0))
         for start in range(have, total, 5000):
             rows = []
-            for _ in range(min(5000, total - start)):
+            for n in range(start, min(start + 5000, total)):
                 created = now - timedelta(minutes=random.randint(0, 60 * 24 * 365))
                 lat, lon = point()
                 rows.append(
                     {
-                        "code": new_code() + random.choice("ABCDEFGH"),
+                        "code": f"PA-B{n:07d}",  # unique by construction
                         "description": random.choice(TEXTS),
                         "category_id": random.choice(categories),
                         "latitude": lat,
@@ -325,7 +324,8 @@ async def main() -> None:
         for module, fn in extra:
             console.rule(f"[bold]{module}")
             try:
-                out = fn(console, **({"db_urls": targets} if "db_urls" in fn.__code__.co_varnames else {}))
+                # Module benches are synchronous and may run their own event loop: give them a thread.
+                out = await asyncio.to_thread(fn, console)
                 if isinstance(out, Awaitable):
                     out = await out
                 results[module] = out

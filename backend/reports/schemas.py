@@ -146,5 +146,6 @@ class ReportSummary(BaseModel):
 class ReportPage(BaseModel):
     items: list[ReportSummary]
     total: int
+    total_capped: bool = False  # a text search counts up to 1,000 matches: total 1001 means "more"
     limit: int
     offset: int

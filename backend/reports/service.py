@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -31,6 +31,7 @@ from backend.core.errors import (
 from backend.geo import service as geo_service
 from backend.reports import media
 from backend.reports.models import (
+    OPEN_SQL,
     OPEN_STATUSES,
     Attachment,
     Rating,
@@ -393,7 +394,7 @@ def _filtered(stmt: Select[Any], flt: ReportFilter, actor: Actor) -> Select[Any]
         unknown = set(statuses) - set(Status)
         if unknown:
             raise ValidationFailed(f"Trạng thái không hợp lệ / unknown status: {', '.join(sorted(unknown))}")
-        stmt = stmt.where(Report.status.in_(statuses))
+        stmt = stmt.where(text(OPEN_SQL) if set(statuses) == set(OPEN_STATUSES) else Report.status.in_(statuses))
     if flt.category:
         stmt = stmt.where(
             Report.category_id == select(Category.id).where(Category.code == flt.category).scalar_subquery()
@@ -405,18 +406,36 @@ def _filtered(stmt: Select[Any], flt: ReportFilter, actor: Actor) -> Select[Any]
     if flt.channel:
         stmt = stmt.where(Report.channel == flt.channel)
     if flt.overdue is not None:
-        overdue = Report.status.in_(OPEN_STATUSES) & (Report.due_at < utcnow())
+        overdue = and_(text(OPEN_SQL), Report.due_at < utcnow())
         stmt = stmt.where(overdue if flt.overdue else ~overdue)
     if flt.q:
-        q = flt.q.strip()
-        if q.upper().startswith("PA-"):
-            stmt = stmt.where(Report.code == q.upper())
-        else:
-            like = f"%{q}%"
-            stmt = stmt.where(
-                or_(Report.description.ilike(like), Report.address.ilike(like), Report.reporter_phone.like(like))
-            )
+        stmt = stmt.where(_search(flt.q)[1])
     return stmt
+
+
+def _search(q: str) -> tuple[str, Any]:
+    """(kind, condition) of a queue search. A tracking code matches exactly; digits match phone
+    numbers from the start (an index range: hotline staff type what the caller says); anything
+    else is a substring of the description or the address (trigram indexes on PostgreSQL)."""
+    q = q.strip()
+    if q.upper().startswith("PA-"):
+        return "code", Report.code == q.upper()
+    digits = "".join(ch for ch in q if ch.isdigit() or ch == "+")
+    if len(digits) >= 3 and len(digits) == len(q.replace(" ", "").replace(".", "")):
+        return "phone", and_(Report.reporter_phone >= digits, Report.reporter_phone < digits + ":")
+    like = f"%{q}%"
+    return "text", or_(Report.description.ilike(like), Report.address.ilike(like))
+
+
+# A substring search cannot be counted from an index: its total stops at this many (+1 = "more").
+SEARCH_COUNT_CAP = 1000
+
+
+async def count_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter) -> int:
+    if flt.q and flt.q.strip() and _search(flt.q)[0] == "text":
+        inner = _filtered(select(Report.id), flt, actor).limit(SEARCH_COUNT_CAP + 1).subquery()
+        return await session.scalar(select(func.count()).select_from(inner)) or 0
+    return await session.scalar(_filtered(select(func.count(Report.id)), flt, actor)) or 0
 
 
 async def list_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter) -> tuple[Sequence[Report], int]:
@@ -424,7 +443,7 @@ async def list_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter
         raise ValidationFailed(f"sort must be one of {', '.join(SORTS)}")
     if not 1 <= flt.limit <= 500 or flt.offset < 0:
         raise ValidationFailed("limit must be 1..500 and offset >= 0")
-    total = await session.scalar(_filtered(select(func.count(Report.id)), flt, actor)) or 0
+    total = await count_reports(session=session, actor=actor, flt=flt)
     stmt = _filtered(select(Report), flt, actor).order_by(SORTS[flt.sort], Report.id.desc())
     items = (await session.scalars(stmt.limit(flt.limit).offset(flt.offset))).all()
     return items, total

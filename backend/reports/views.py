@@ -34,7 +34,10 @@ async def list_reports(
 ) -> ReportPage:
     flt = report_service.ReportFilter(status, category, agency, area, channel, q, overdue, sort, limit, offset)
     items, total = await report_service.list_reports(session=session, actor=actor, flt=flt)
-    return ReportPage(items=[present.summary(r) for r in items], total=total, limit=limit, offset=offset)
+    capped = total > report_service.SEARCH_COUNT_CAP
+    return ReportPage(
+        items=[present.summary(r) for r in items], total=total, total_capped=capped, limit=limit, offset=offset
+    )
 
 
 @router.post("", response_model=ReportRead, status_code=201)
