@@ -87,6 +87,7 @@ class Reference:
     policies: dict[tuple[int | None, str], tuple[int, str]]
     calendar: WorkCalendar
     loaded_at: float
+    database_url: str
 
     def ancestors(self, area_id: int | None) -> list[int]:
         ids: list[int] = []
@@ -108,7 +109,9 @@ def invalidate_cache() -> None:
 
 async def reference(*, session: AsyncSession) -> Reference:
     global _reference
-    if _reference is not None and time.monotonic() - _reference.loaded_at < CACHE_TTL_S:
+    url = get_settings().database_url
+    fresh = _reference is not None and time.monotonic() - _reference.loaded_at < CACHE_TTL_S
+    if _reference is not None and fresh and _reference.database_url == url:
         return _reference
     categories = (await session.execute(select(Category.code, Category.id))).all()
     areas = (await session.execute(select(Area.id, Area.code, Area.parent_id))).all()
@@ -133,6 +136,7 @@ async def reference(*, session: AsyncSession) -> Reference:
         policies={(p.category_id, p.priority): (p.amount, p.unit) for p in policies},
         calendar=await work_calendar(session=session),
         loaded_at=time.monotonic(),
+        database_url=url,
     )
     return _reference
 

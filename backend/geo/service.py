@@ -44,6 +44,7 @@ class GeoResult:
 
 _gazetteer: Gazetteer | None = None
 _offline_geocoder: OfflineGeocoder | None = None
+_gazetteer_url: str | None = None  # the database it was built from (tests and tools switch databases)
 # One limiter per event loop: geopy's limiter holds an asyncio lock bound to the loop using it.
 _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRateLimiter] = weakref.WeakKeyDictionary()
 
@@ -55,7 +56,10 @@ def invalidate_cache() -> None:
 
 
 async def gazetteer(*, session: AsyncSession) -> Gazetteer:
-    global _gazetteer, _offline_geocoder
+    global _gazetteer, _offline_geocoder, _gazetteer_url
+    if _gazetteer_url != get_settings().database_url:
+        invalidate_cache()
+        _gazetteer_url = get_settings().database_url
     if _gazetteer is None:
         rows = (await session.scalars(select(Area).order_by(Area.code))).all()
         province = next((r for r in rows if r.kind == "province"), None)
