@@ -229,16 +229,42 @@ async def bulk_fill(total: int) -> None:
             await session.execute(text("ANALYZE"))
 
 
+QUERIES: dict[str, dict[str, str]] = {
+    "list newest": {},
+    "status=assigned": {"status": "assigned"},
+    "category+agency": {"category": "encroachment", "agency": "UBND-24121"},
+    "overdue, by deadline": {"overdue": "true", "sort": "due_at"},
+    "channel+offset 5000": {"channel": "zalo", "offset": "5000"},
+    "text search": {"q": "vỉa hè"},
+    "phone search": {"q": "0912"},
+}
+
+
+async def bench_service_queries(runs: int = 30) -> dict[str, dict[str, float]]:
+    """The same queries through `reports.service.list_reports` in process (no HTTP, no auth)."""
+    from backend.core.actor import Actor
+    from backend.core.db import session_scope
+    from backend.reports import service as report_service
+
+    out: dict[str, dict[str, float]] = {}
+    for name, params in QUERIES.items():
+        kw: dict[str, object] = {
+            k: (v == "true" if k == "overdue" else int(v) if k == "offset" else v) for k, v in params.items()
+        }
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            async with session_scope() as session:
+                await report_service.list_reports(
+                    session=session, actor=Actor.system(), flt=report_service.ReportFilter(limit=50, **kw)
+                )  # type: ignore[arg-type]
+            times.append((time.perf_counter() - t0) * 1000)
+        out[name] = {"p50_ms": statistics.median(times), "p95_ms": pct(times, 95)}
+    return out
+
+
 async def bench_queries(base: str, runs: int = 30) -> dict[str, dict[str, float]]:
-    queries = {
-        "list newest": {},
-        "status=assigned": {"status": "assigned"},
-        "category+agency": {"category": "encroachment", "agency": "UBND-24121"},
-        "overdue, by deadline": {"overdue": "true", "sort": "due_at"},
-        "channel+offset 5000": {"channel": "zalo", "offset": "5000"},
-        "text search": {"q": "vỉa hè"},
-        "phone search": {"q": "0912"},
-    }
+    queries = QUERIES
     out: dict[str, dict[str, float]] = {}
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})).json()[
@@ -269,6 +295,7 @@ async def core(url: str, label: str, var_dir: Path) -> dict[str, Any]:
         await bulk_fill(N_TOTAL)
         await dispose_engine()
         result["queries"] = await bench_queries(base)
+        result["service_queries"] = await bench_service_queries()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
@@ -298,6 +325,18 @@ def _print_core(results: dict[str, dict[str, Any]]) -> None:
             row += [f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}"]
         q.add_row(*row)
     console.print(q)
+    sq = Table(title=f"reports.service.list_reports at {N_TOTAL:,} reports (in process, limit 50)")
+    sq.add_column("query")
+    for db in results:
+        sq.add_column(f"{db} p50 ms", justify="right")
+        sq.add_column(f"{db} p95 ms", justify="right")
+    for name in names:
+        row = [name]
+        for r in results.values():
+            m = r["service_queries"][name]
+            row += [f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}"]
+        sq.add_row(*row)
+    console.print(sq)
 
 
 async def main() -> None:

@@ -186,9 +186,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 def browser() -> Iterator[Any]:
     """Module-scoped: Playwright's sync API keeps a loop running in the main thread, which the
     async tests of the next modules need free."""
-    pw_sync = pytest.importorskip("playwright.sync_api")
+    import playwright.sync_api as pw_sync
+
     if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian chromium is not installed")
+        pytest.fail("Debian chromium is not installed: run `make test` (it installs it)")
     with pw_sync.sync_playwright() as p:
         b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         yield b
