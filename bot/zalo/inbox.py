@@ -112,6 +112,9 @@ class Inbox:
 
         while True:
             key, event = await queue.get()
+            # Acknowledgements first: Zalo wants its 200 within 2 s, the reply can wait a moment.
+            while self.pending:
+                await asyncio.sleep(0.002)
             try:
                 await process(event, key)
             except Exception:  # process() records failures itself; never let the worker die
