@@ -264,14 +264,13 @@ async def bench_service_queries(runs: int = 30) -> dict[str, dict[str, float]]:
 
 
 async def bench_queries(base: str, runs: int = 30) -> dict[str, dict[str, float]]:
-    queries = QUERIES
     out: dict[str, dict[str, float]] = {}
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
         token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})).json()[
             "access_token"
         ]
         headers = {"Authorization": f"Bearer {token}"}
-        for name, params in queries.items():
+        for name, params in QUERIES.items():
             times = []
             for _ in range(runs):
                 t0 = time.perf_counter()
@@ -312,31 +311,27 @@ def _print_core(results: dict[str, dict[str, Any]]) -> None:
             m = r[path]
             table.add_row(db, path, f"{m['reports_per_s']:.0f}", f"{m['p50_ms']:.1f}", f"{m['p99_ms']:.1f}")
     console.print(table)
-    q = Table(title=f"GET /api/v1/reports at {N_TOTAL:,} reports (over HTTP, limit 50)")
-    q.add_column("query")
+    console.print(_query_table(results, "queries", f"GET /api/v1/reports at {N_TOTAL:,} reports (over HTTP, limit 50)"))
+    console.print(
+        _query_table(
+            results, "service_queries", f"reports.service.list_reports at {N_TOTAL:,} reports (in process, limit 50)"
+        )
+    )
+
+
+def _query_table(results: dict[str, dict[str, Any]], key: str, title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("query")
     for db in results:
-        q.add_column(f"{db} p50 ms", justify="right")
-        q.add_column(f"{db} p95 ms", justify="right")
-    names = next(iter(results.values()))["queries"].keys()
-    for name in names:
+        table.add_column(f"{db} p50 ms", justify="right")
+        table.add_column(f"{db} p95 ms", justify="right")
+    for name in QUERIES:
         row = [name]
         for r in results.values():
-            m = r["queries"][name]
+            m = r[key][name]
             row += [f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}"]
-        q.add_row(*row)
-    console.print(q)
-    sq = Table(title=f"reports.service.list_reports at {N_TOTAL:,} reports (in process, limit 50)")
-    sq.add_column("query")
-    for db in results:
-        sq.add_column(f"{db} p50 ms", justify="right")
-        sq.add_column(f"{db} p95 ms", justify="right")
-    for name in names:
-        row = [name]
-        for r in results.values():
-            m = r["service_queries"][name]
-            row += [f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}"]
-        sq.add_row(*row)
-    console.print(sq)
+        table.add_row(*row)
+    return table
 
 
 async def main() -> None:

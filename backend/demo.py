@@ -16,7 +16,7 @@ from backend.citizens import service as citizen_service
 from backend.core.actor import Actor
 from backend.core.db import utcnow
 from backend.reports import service as report_service
-from backend.reports.models import Rating, Report, ReportEvent
+from backend.reports.models import Rating, ReportEvent
 from backend.reports.schemas import ReportCreate
 from backend.staff import service as staff_service
 from backend.staff.models import User
@@ -123,6 +123,3 @@ async def load_demo(
     await session.flush()
     return {"users": users, "reports": count}
 
-
-async def demo_report_count(*, session: AsyncSession) -> int:
-    return len((await session.scalars(select(Report.id))).all())

@@ -3,14 +3,13 @@ mutable tables emptied before each test; factories; the app over ASGI and as a l
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -242,7 +241,6 @@ class LiveApp:
     env: dict[str, str]
     process: subprocess.Popen[bytes]
     log: Path
-    _engines: list[Any] = field(default_factory=list)
 
     @contextlib.asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -320,7 +318,3 @@ def live_app_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
 @pytest.fixture(scope="session")
 def live_app(live_app_factory: Callable[..., LiveApp]) -> LiveApp:
     return live_app_factory(demo=True)
-
-
-def run_sync(coro: Awaitable[Any]) -> Any:
-    return asyncio.get_event_loop().run_until_complete(coro)

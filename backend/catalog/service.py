@@ -52,10 +52,6 @@ async def list_areas(*, session: AsyncSession) -> Sequence[Area]:
     return (await session.scalars(select(Area).order_by(Area.kind, Area.name))).all()
 
 
-async def triage_agency(*, session: AsyncSession) -> Agency | None:
-    return await session.scalar(select(Agency).where(Agency.kind == TRIAGE_KIND).order_by(Agency.id))
-
-
 @dataclass(frozen=True)
 class Route:
     agency_id: int | None

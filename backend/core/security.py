@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from hashlib import sha256
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -50,6 +49,3 @@ def new_csrf_token() -> str:
 def csrf_matches(expected: str | None, given: str | None) -> bool:
     return bool(expected) and bool(given) and hmac.compare_digest(str(expected), str(given))
 
-
-def digest(value: str) -> str:
-    return sha256(value.encode()).hexdigest()

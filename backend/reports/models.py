@@ -136,11 +136,6 @@ class Attachment(Base):
 
     report: Mapped[Report] = relationship(back_populates="attachments", lazy="raise")
 
-    @property
-    def extension(self) -> str:
-        return {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}.get(
-            self.content_type, "bin"
-        )
 
 
 class ReportEvent(Base):

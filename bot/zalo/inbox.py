@@ -33,6 +33,8 @@ class Inbox:
         self.gate: asyncio.Lock | None = asyncio.Lock() if get_settings().is_sqlite else None
         self.pending: list[tuple[str, dict[str, Any], asyncio.Future[bool]]] = []
         self.wakeup = asyncio.Event()
+        self.acked = asyncio.Event()  # set while no acknowledgement is waiting for its write
+        self.acked.set()
         self.flusher: asyncio.Task[None] | None = None
         # One queue per worker, chosen by user: a person's messages are handled in order.
         self.workers = 1 if get_settings().is_sqlite else 8
@@ -50,6 +52,7 @@ class Inbox:
         self._start()
         future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self.pending.append((key, event, future))
+        self.acked.clear()
         self.wakeup.set()
         return await future
 
@@ -73,6 +76,7 @@ class Inbox:
                         self.enqueue(key, event)
                     if not future.done():
                         future.set_result(new)
+            self.acked.set()
 
     async def _insert(self, batch: list[tuple[str, dict[str, Any], asyncio.Future[bool]]]) -> set[str]:
         keys = {key for key, _e, _f in batch}
@@ -113,8 +117,7 @@ class Inbox:
         while True:
             key, event = await queue.get()
             # Acknowledgements first: Zalo wants its 200 within 2 s, the reply can wait a moment.
-            while self.pending:
-                await asyncio.sleep(0.002)
+            await self.acked.wait()
             try:
                 await process(event, key)
             except Exception:  # process() records failures itself; never let the worker die
