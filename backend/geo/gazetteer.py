@@ -410,10 +410,11 @@ class Gazetteer:
             return None
         best: tuple[float, AreaRecord] | None = None
         for a in self.areas:
+            if a.bbox and not _in_box(latitude, longitude, a.bbox, BOX_MARGIN_DEG):
+                continue  # the cheap test first: most areas are far away
             radius = math.sqrt((a.area_km2 or 10.0) / math.pi)
             dist = haversine_km(latitude, longitude, a.latitude, a.longitude)
-            inside = _in_box(latitude, longitude, a.bbox, BOX_MARGIN_DEG) if a.bbox else dist <= 1.5 * radius
-            if not inside:
+            if not a.bbox and dist > 1.5 * radius:
                 continue
             weighted = dist / radius
             if best is None or weighted < best[0]:

@@ -51,6 +51,14 @@ class Report(Base):
         Index("ix_reports_status_created", "status", "created_at"),
         Index("ix_reports_channel_created", "channel", "created_at"),
         Index("ix_reports_open_due", "due_at", sqlite_where=text(OPEN_SQL), postgresql_where=text(OPEN_SQL)),
+        Index(
+            "ix_reports_open_category_lat",
+            "category_id",
+            "latitude",
+            "longitude",
+            sqlite_where=text(OPEN_SQL),
+            postgresql_where=text(OPEN_SQL),
+        ),
         # Free-text search (ILIKE '%…%') on PostgreSQL: trigram GIN indexes (pg_trgm).
         Index(
             "ix_reports_description_trgm",

@@ -8,12 +8,13 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.catalog import service as catalog_service
@@ -145,6 +146,23 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
+@lru_cache(maxsize=8)
+def _nearby_stmt(by_category: bool, excluding: bool) -> Select[Any]:
+    """Candidates in a bounding box (the lat/lon index), as bare columns: built and compiled once."""
+    stmt = select(Report.id, Report.latitude, Report.longitude).where(
+        text(OPEN_SQL),  # spelled out: the partial index ix_reports_open_category_lat
+        Report.latitude.between(bindparam("lat_lo"), bindparam("lat_hi")),
+        Report.longitude.between(bindparam("lon_lo"), bindparam("lon_hi")),
+        Report.created_at >= bindparam("since"),
+        Report.duplicate_of_id.is_(None),
+    )
+    if by_category:
+        stmt = stmt.where(Report.category_id == bindparam("category_id"))
+    if excluding:
+        stmt = stmt.where(Report.id != bindparam("exclude_id"))
+    return stmt.limit(500)
+
+
 async def nearby_open(
     *,
     session: AsyncSession,
@@ -157,28 +175,33 @@ async def nearby_open(
     limit: int = 5,
 ) -> list[Report]:
     """Open reports within radius_m and the last `days`, nearest first (bounding box on the
-    lat/lon index, then exact distance)."""
+    lat/lon index, then exact distance; full rows loaded only for the ones that are near)."""
     settings = get_settings()
     radius = radius_m if radius_m is not None else settings.duplicate_radius_m
     window = days if days is not None else settings.duplicate_window_days
     dlat = radius / 111_320.0
     dlon = radius / (111_320.0 * max(math.cos(math.radians(latitude)), 0.01))
-    stmt = select(Report).where(
-        Report.status.in_(OPEN_STATUSES),
-        Report.latitude.between(latitude - dlat, latitude + dlat),
-        Report.longitude.between(longitude - dlon, longitude + dlon),
-        Report.created_at >= utcnow() - timedelta(days=window),
-        Report.duplicate_of_id.is_(None),
-    )
+    params: dict[str, Any] = {
+        "lat_lo": latitude - dlat,
+        "lat_hi": latitude + dlat,
+        "lon_lo": longitude - dlon,
+        "lon_hi": longitude + dlon,
+        "since": utcnow() - timedelta(days=window),
+    }
     if category_id is not None:
-        stmt = stmt.where(Report.category_id == category_id)
+        params["category_id"] = category_id
     if exclude_id is not None:
-        stmt = stmt.where(Report.id != exclude_id)
-    found = [
-        (haversine_m(latitude, longitude, r.latitude or 0, r.longitude or 0), r)
-        for r in (await session.scalars(stmt.limit(200))).all()
-    ]
-    return [r for d, r in sorted(found, key=lambda x: x[0]) if d <= radius][:limit]
+        params["exclude_id"] = exclude_id
+    stmt = _nearby_stmt(category_id is not None, exclude_id is not None)
+    near = sorted(
+        (d, rid)
+        for rid, lat, lon in (await session.execute(stmt, params)).all()
+        if (d := haversine_m(latitude, longitude, lat or 0, lon or 0)) <= radius
+    )[:limit]
+    if not near:
+        return []
+    found = {r.id: r for r in (await session.scalars(select(Report).where(Report.id.in_([i for _d, i in near]))))}
+    return [found[i] for _d, i in near if i in found]
 
 
 async def _place(
@@ -204,6 +227,63 @@ async def _place(
             )
         return found.latitude, found.longitude, address, found.area_code
     raise ValidationFailed("Cần vị trí hoặc địa chỉ / a location or an address is required", field="address")
+
+
+@lru_cache(maxsize=4)
+def _report_insert(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (code) DO NOTHING RETURNING id, built once per dialect; the values
+    travel as parameters, so the compiled statement is reused."""
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Report)
+    return ins.on_conflict_do_nothing(index_elements=["code"]).returning(Report.id)
+
+
+_EVENT_INSERT = insert(ReportEvent).returning(ReportEvent.id, sort_by_parameter_order=True)
+
+
+def _as_persistent(session: AsyncSession, obj: Any) -> Any:
+    """Attach an object whose row was just inserted with a Core statement, as if it had been
+    loaded: the ORM's unit of work is skipped (it cost more than the rest of `create` together)."""
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
+
+
+_REPORT_COLUMNS = tuple(c.key for c in Report.__table__.columns if c.key != "id")
+
+
+async def _insert_report(session: AsyncSession, **values: Any) -> Report:
+    """Insert a report with a fresh tracking code (ON CONFLICT DO NOTHING: a taken code, one in a
+    billion, draws another without a savepoint) and return it as a persistent object."""
+    row = dict.fromkeys(_REPORT_COLUMNS)
+    row.update(supporters_count=0, reopen_count=0)
+    row.update(values)
+    conn = await session.connection()
+    stmt = _report_insert(conn.dialect.name)
+    for _ in range(5):
+        new_id = (await conn.execute(stmt, row)).scalar()
+        if new_id is not None:
+            return _as_persistent(session, Report(id=new_id, **row))
+        row["code"] = new_code()
+    raise ValidationFailed("Không cấp được mã phản ánh, hãy thử lại / could not allocate a tracking code, try again")
+
+
+_EVENT_COLUMNS = tuple(c.key for c in ReportEvent.__table__.columns if c.key != "id")
+
+
+async def _insert_events(
+    session: AsyncSession, report: Report, entries: list[tuple[Actor, str, dict[str, Any]]]
+) -> list[ReportEvent]:
+    """`add_event` for a report being created: one Core insert for all its first events, which are
+    attached as persistent objects."""
+    rows = []
+    for actor, action, values in entries:
+        row = dict.fromkeys(_EVENT_COLUMNS)
+        row.update(report_id=report.id, action=action, public=True, **_actor_fields(actor))
+        row.update(values)
+        rows.append(row)
+    conn = await session.connection()
+    ids = (await conn.execute(_EVENT_INSERT, rows)).scalars().all()
+    return [_as_persistent(session, ReportEvent(id=i, **row)) for i, row in zip(ids, rows, strict=True)]
 
 
 async def create(
@@ -249,11 +329,11 @@ async def create(
     ).one()
     category, agency, area = row
     status = Status.new if routed.triage else Status.assigned
-    report = Report(
+    report = await _insert_report(
+        session,
         code=new_code(),
         description=report_in.description,
         category_id=category_id,
-        category=category,
         category_confidence=confidence,
         category_source=source,
         category_unsure=unsure,
@@ -261,9 +341,7 @@ async def create(
         longitude=longitude,
         address=address,
         area_id=area_id,
-        area=area,
         agency_id=routed.agency_id,
-        agency=agency,
         status=status,
         priority=report_in.priority,
         due_at=due,
@@ -276,44 +354,31 @@ async def create(
         updated_at=now,
         assigned_at=None if routed.triage else now,
     )
-    for _ in range(5):
-        try:
-            async with session.begin_nested():
-                session.add(report)
-                await session.flush()
-            break
-        except IntegrityError:  # tracking code taken (1 in a billion): draw another
-            report.code = new_code()
-    else:  # pragma: no cover
-        raise ValidationFailed("could not allocate a tracking code, try again")
-
-    events = [
-        add_event(
-            session,
-            report,
+    first: list[tuple[Actor, str, dict[str, Any]]] = [
+        (
             actor,
             "create",
-            to_status=Status.new,
-            data={"category": category_code, "confidence": confidence, "source": source},
+            {"to_status": Status.new, "at": now,
+             "data": {"category": category_code, "confidence": confidence, "source": source}},
         )
     ]
     if not routed.triage and agency is not None:
-        events.append(
-            add_event(
-                session,
-                report,
+        first.append(
+            (
                 Actor.system(),
                 "assign",
-                from_status=Status.new,
-                to_status=Status.assigned,
-                note=agency.name,
-                data={"agency": agency.code, "rule": routed.rule_id},
+                {"from_status": Status.new, "to_status": Status.assigned, "note": agency.name, "at": now,
+                 "data": {"agency": agency.code, "rule": routed.rule_id}},
             )
         )
+    events = await _insert_events(session, report, first)
     duplicates = await nearby_open(
         session=session, category_id=category_id, latitude=latitude, longitude=longitude, exclude_id=report.id
     )
-    # A new report's collections are known: fill them so callers can render it without reloading.
+    # A new report's relationships are known: fill them so callers can render it without reloading.
+    set_committed_value(report, "category", category)
+    set_committed_value(report, "agency", agency)
+    set_committed_value(report, "area", area)
     set_committed_value(report, "events", events)
     set_committed_value(report, "attachments", [])
     set_committed_value(report, "rating", None)
