@@ -42,6 +42,7 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install system-deps
+	@command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk not installed: the API load comes from aiohttp"; }
 	$(BIN)/python -m backend.bench
 
 rasa: install

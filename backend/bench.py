@@ -1,7 +1,8 @@
 """`make bench`: throughput and latency on SQLite and PostgreSQL (figures go in closing notes).
 
-Report core: 10,000 reports created through the service layer and through the HTTP API (a real
-`phananh serve` process, 16 concurrent clients), then list/filter queries at 100,000 reports.
+Report core: 10,000 reports created through the service layer, then about as many through the
+HTTP API (a real `phananh serve`, with 2 worker processes and with 1; 16 connections from wrk, or
+aiohttp when wrk is missing), then list/filter queries at 100,000 reports.
 Other modules contribute their own `bench.run()` (NLU, geo, chat webhook, admin pages).
 """
 
@@ -12,6 +13,7 @@ import importlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -116,14 +118,14 @@ async def bench_service(n: int) -> dict[str, float]:
     return {"reports_per_s": n / elapsed, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99)}
 
 
-def _start_server(url: str, var_dir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start_server(url: str, var_dir: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], str]:
     from backend.testing.pgserver import free_port
 
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "BASE_URL": f"http://127.0.0.1:{port}"}
     log = (var_dir / f"server-{port}.log").open("wb")
     proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "phananh"), "serve", "--port", str(port)],
+        [str(Path(sys.executable).parent / "phananh"), "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -141,39 +143,83 @@ def _start_server(url: str, var_dir: Path) -> tuple[subprocess.Popen[bytes], str
     raise RuntimeError("server did not start")
 
 
-async def bench_api(base: str, n: int, concurrency: int = 16) -> dict[str, float]:
-    latencies: list[float] = []
+WRK_SCRIPT = """
+local texts = {%s}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer %s"
+request = function()
+  i = i + 1
+  local lat = 12.6675 + (math.random() - 0.5) * 0.06
+  local lon = 108.0378 + (math.random() - 0.5) * 0.06
+  local text = texts[(i %% #texts) + 1]
+  local body = string.format('{"description": "%%s", "latitude": %%f, "longitude": %%f}', text, lat, lon)
+  return wrk.format(nil, "/api/v1/reports", nil, body)
+end
+"""
+
+
+async def _token(base: str) -> str:
     async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        token = (await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})).json()[
-            "access_token"
-        ]
-        headers = {"Authorization": f"Bearer {token}"}
-        queue: asyncio.Queue[int] = asyncio.Queue()
-        for i in range(n):
-            queue.put_nowait(i)
-        errors = 0
-        with _progress() as bar:
-            task = bar.add_task("API: POST /api/v1/reports", total=n)
+        r = await client.post("/api/v1/auth/token", data={"username": "bench", "password": "bench-pass"})
+        return str(r.json()["access_token"])
 
-            async def worker() -> None:
-                nonlocal errors
-                while not queue.empty():
-                    i = queue.get_nowait()
-                    lat, lon = point()
-                    t0 = time.perf_counter()
-                    r = await client.post(
-                        "/api/v1/reports",
-                        headers=headers,
-                        json={"description": TEXTS[i % len(TEXTS)], "latitude": lat, "longitude": lon},
-                    )
-                    latencies.append((time.perf_counter() - t0) * 1000)
-                    errors += r.status_code != 201
-                    bar.advance(task)
 
-            start = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(concurrency)))
-            elapsed = time.perf_counter() - start
-    return {"reports_per_s": n / elapsed, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "errors": errors}
+def _ms(value: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * factor
+    return float(value)
+
+
+async def bench_api(base: str, n: int, concurrency: int = 16) -> dict[str, float]:
+    """POST /api/v1/reports from `concurrency` connections. The load comes from wrk (C, a few % of
+    a core) when installed: a Python client would take a good part of this 2-core machine from the
+    server it measures. Without wrk: aiohttp, the lightest Python client."""
+    token = await _token(base)
+    wrk = shutil.which("wrk")
+    if wrk:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+            f.write(WRK_SCRIPT % (", ".join(json.dumps(t, ensure_ascii=False) for t in TEXTS), token))
+        seconds = max(5, round(n / 250))
+        console.print(f"wrk: {concurrency} connections, {seconds} s (about {n:,} reports)…")
+        out = await asyncio.to_thread(
+            subprocess.run, [wrk, "-t1", f"-c{concurrency}", f"-d{seconds}s", "--latency", "-s", f.name, base],
+            capture_output=True, text=True, check=True)
+        os.unlink(f.name)
+        lines = {line.split()[0]: line.split() for line in out.stdout.splitlines() if line.split()}
+        done = int(next(line.split()[0] for line in out.stdout.splitlines() if " requests in " in line))
+        errors = int(lines["Non-2xx"][-1]) if "Non-2xx" in lines else 0
+        return {"reports_per_s": float(lines["Requests/sec:"][1]), "p50_ms": _ms(lines["50%"][1]),
+                "p99_ms": _ms(lines["99%"][1]), "errors": errors, "requests": done, "client": "wrk"}
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(n):
+        queue.put_nowait(i)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(base_url=base, connector=aiohttp.TCPConnector(limit=concurrency)) as client:
+
+        async def worker() -> None:
+            nonlocal errors
+            while not queue.empty():
+                i = queue.get_nowait()
+                lat, lon = point()
+                t0 = time.perf_counter()
+                async with client.post("/api/v1/reports", headers=headers, json={
+                        "description": TEXTS[i % len(TEXTS)], "latitude": lat, "longitude": lon}) as r:
+                    await r.read()
+                    errors += r.status != 201
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - start
+    return {"reports_per_s": n / elapsed, "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99),
+            "errors": errors, "requests": n, "client": "aiohttp"}
 
 
 async def bulk_fill(total: int) -> None:
@@ -288,6 +334,12 @@ async def core(url: str, label: str, var_dir: Path) -> dict[str, Any]:
     await _prepare(url)
     result: dict[str, Any] = {"service": await bench_service(N_CREATE)}
     await dispose_engine()
+    proc, base = _start_server(url, var_dir, workers=2)
+    try:
+        result["api, 2 workers"] = await bench_api(base, N_CREATE)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
     proc, base = _start_server(url, var_dir)
     try:
         result["api"] = await bench_api(base, N_CREATE)
@@ -304,12 +356,13 @@ async def core(url: str, label: str, var_dir: Path) -> dict[str, Any]:
 
 def _print_core(results: dict[str, dict[str, Any]]) -> None:
     table = Table(title=f"Report core: create {N_CREATE:,} reports")
-    for col in ("database", "path", "reports/s", "p50 ms", "p99 ms"):
+    for col in ("database", "path", "reports/s", "p50 ms", "p99 ms", "errors"):
         table.add_column(col, justify="right" if col not in ("database", "path") else "left")
     for db, r in results.items():
-        for path in ("service", "api"):
+        for path in ("service", "api", "api, 2 workers"):
             m = r[path]
-            table.add_row(db, path, f"{m['reports_per_s']:.0f}", f"{m['p50_ms']:.1f}", f"{m['p99_ms']:.1f}")
+            table.add_row(db, path, f"{m['reports_per_s']:.0f}", f"{m['p50_ms']:.1f}", f"{m['p99_ms']:.1f}",
+                          str(m.get("errors", 0)))
     console.print(table)
     console.print(_query_table(results, "queries", f"GET /api/v1/reports at {N_TOTAL:,} reports (over HTTP, limit 50)"))
     console.print(

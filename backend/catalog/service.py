@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from backend.catalog.calendar import WorkCalendar
 from backend.catalog.models import (
@@ -24,6 +26,7 @@ from backend.core.config import get_settings
 from backend.core.errors import NotFound, ValidationFailed
 
 TRIAGE_KIND = "ioc"
+T = TypeVar("T")
 
 
 async def get_category(*, session: AsyncSession, code: str) -> Category:
@@ -84,6 +87,19 @@ class Reference:
     calendar: WorkCalendar
     loaded_at: float
     database_url: str
+    # Column values of every category, agency and area, to give a new report its relationships
+    # without a query (`row_object`).
+    rows: dict[tuple[type, int], dict[str, Any]] = field(default_factory=dict)
+
+    def row_object(self, model: type[T], id_: int | None) -> T | None:
+        """A fresh detached instance of a reference row (owned by no session, safe to read; load
+        it in a session to change it)."""
+        values = self.rows.get((model, id_)) if id_ is not None else None
+        if values is None:
+            return None
+        obj = model(**values)
+        make_transient_to_detached(obj)
+        return obj
 
     def ancestors(self, area_id: int | None) -> list[int]:
         ids: list[int] = []
@@ -109,9 +125,15 @@ async def reference(*, session: AsyncSession) -> Reference:
     fresh = _reference is not None and time.monotonic() - _reference.loaded_at < CACHE_TTL_S
     if _reference is not None and fresh and _reference.database_url == url:
         return _reference
-    categories = (await session.execute(select(Category.code, Category.id))).all()
-    areas = (await session.execute(select(Area.id, Area.code, Area.parent_id))).all()
-    agencies = (await session.execute(select(Agency.id, Agency.kind, Agency.area_id, Agency.active))).all()
+    rows: dict[tuple[type, int], dict[str, Any]] = {}
+    for model in (Category, Agency, Area):
+        columns = [c.key for c in model.__table__.columns]
+        for values in (await session.execute(select(*model.__table__.columns))).all():
+            row = dict(zip(columns, values, strict=True))
+            rows[(model, row["id"])] = row
+    categories = [(v["code"], v["id"]) for (m, _), v in rows.items() if m is Category]
+    areas = [(v["id"], v["code"], v["parent_id"]) for (m, _), v in rows.items() if m is Area]
+    agencies = [(v["id"], v["kind"], v["area_id"], v["active"]) for (m, _), v in rows.items() if m is Agency]
     rules = (
         await session.scalars(
             select(RoutingRule).where(RoutingRule.active.is_(True)).order_by(RoutingRule.position, RoutingRule.id)
@@ -133,6 +155,7 @@ async def reference(*, session: AsyncSession) -> Reference:
         calendar=await work_calendar(session=session),
         loaded_at=time.monotonic(),
         database_url=url,
+        rows=rows,
     )
     return _reference
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import make_url
@@ -16,7 +20,10 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
+from sqlalchemy.util import await_
+from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
 from backend.core import sqlite_inline
 from backend.core.config import get_settings
@@ -78,6 +85,52 @@ def _sqlite_begin(conn: object) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
+class FairQueue(AsyncAdaptedQueue[Any]):
+    """The connection queue, first come first served. asyncio.Queue lets a newcomer take a
+    connection released while earlier waiters are still being woken, so under load some requests
+    waited seconds for SQLite's single connection; here a released connection goes straight to
+    the longest waiter."""
+
+    def __init__(self, maxsize: int = 0, use_lifo: bool = False) -> None:
+        super().__init__(maxsize, use_lifo)
+        self._waiters: deque[asyncio.Future[Any]] = deque()
+
+    def put_nowait(self, item: Any) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(item)
+                return
+        super().put_nowait(item)
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        self.put_nowait(item)  # the pool never holds more than its size: putting never waits
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        if not any(not w.done() for w in self._waiters):
+            self._waiters.clear()
+            with contextlib.suppress(asyncio.QueueEmpty):
+                return self._queue.get_nowait()
+        if not block:
+            raise Empty()
+        waiter: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await_(asyncio.wait_for(asyncio.shield(waiter), timeout))
+        except BaseException as exc:
+            if waiter.done() and not waiter.cancelled():
+                self.put_nowait(waiter.result())  # handed over as we gave up: pass it on
+            else:
+                waiter.cancel()
+            if isinstance(exc, TimeoutError):
+                raise Empty() from exc
+            raise
+
+
+class FairPool(AsyncAdaptedQueuePool):
+    _queue_class = FairQueue
+
+
 def make_engine(url: str, echo: bool = False) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -91,6 +144,7 @@ def make_engine(url: str, echo: bool = False) -> AsyncEngine:
             url,
             echo=echo,
             async_creator=sqlite_inline.creator(database),
+            poolclass=FairPool,
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,

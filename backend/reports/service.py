@@ -317,17 +317,13 @@ async def create(
     now = utcnow()
     due = catalog_service.deadline_for(ref, category_id, report_in.priority, now)
 
-    # One round trip for the rows the report points at (its relationships stay usable).
-    row = (
-        await session.execute(
-            select(Category, Agency, Area)
-            .select_from(Category)
-            .outerjoin(Agency, Agency.id == routed.agency_id)
-            .outerjoin(Area, Area.id == area_id)
-            .where(Category.id == category_id)
-        )
-    ).one()
-    category, agency, area = row
+    # The rows the report points at, from the reference cache: its relationships stay usable.
+    category = ref.row_object(Category, category_id)
+    agency = ref.row_object(Agency, routed.agency_id)
+    area = ref.row_object(Area, area_id)
+    # Everything above is CPU and per-process caches; from here the transaction (on SQLite, the
+    # write lock all worker processes share) is held until the caller commits.
+    duplicates = await nearby_open(session=session, category_id=category_id, latitude=latitude, longitude=longitude)
     status = Status.new if routed.triage else Status.assigned
     report = await _insert_report(
         session,
@@ -372,9 +368,6 @@ async def create(
             )
         )
     events = await _insert_events(session, report, first)
-    duplicates = await nearby_open(
-        session=session, category_id=category_id, latitude=latitude, longitude=longitude, exclude_id=report.id
-    )
     # A new report's relationships are known: fill them so callers can render it without reloading.
     set_committed_value(report, "category", category)
     set_committed_value(report, "agency", agency)

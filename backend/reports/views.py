@@ -45,6 +45,7 @@ async def create_report(session: SessionDep, actor: StaffActor, report_in: Repor
     if actor.role == Role.officer:
         raise PermissionDenied("Cán bộ xử lý không tạo phản ánh / officers do not file reports")
     created = await report_service.create(session=session, report_in=report_in, actor=actor)
+    await session.commit()  # before rendering: the database (SQLite's write lock) is not needed for it
     return present.full(created.report, possible_duplicates=[d.code for d in created.duplicates])
 
 

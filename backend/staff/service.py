@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.catalog import service as catalog_service
 from backend.core.config import get_settings
@@ -82,14 +85,47 @@ def issue_token(user: User) -> str:
     return sign({"uid": user.id, "v": user.token_version}, purpose=TOKEN_PURPOSE)
 
 
+# Verified bearer tokens, for a few seconds: the API's hot paths (a hotline desk filing reports)
+# then skip a database round trip per request, and on SQLite the write lock is not taken just to
+# read the user. A change to any account in this process clears it at once (see _forget below);
+# a change made by another process (deactivation, password) takes effect within TOKEN_CACHE_S.
+TOKEN_CACHE_S = 5.0
+_verified: dict[str, tuple[float, User]] = {}
+
+
+def _snapshot(user: User) -> User:
+    """A detached copy of an account (with its agency) that no session owns, safe to share."""
+    copy = User(**{c.key: getattr(user, c.key) for c in User.__table__.columns})
+    make_transient_to_detached(copy)
+    set_committed_value(copy, "agency", user.agency)
+    return copy
+
+
 async def user_from_token(*, session: AsyncSession, token: str) -> User:
+    """The active account a bearer token was issued to (a detached snapshot: read it, don't
+    change it; load the account in your session to change it)."""
+    now = time.monotonic()
+    hit = _verified.get(token)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     data = unsign(token, purpose=TOKEN_PURPOSE, max_age=get_settings().access_token_minutes * 60)
     if not isinstance(data, dict):
         raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
     user = await session.get(User, data.get("uid"))
     if user is None or not user.active or user.token_version != data.get("v"):
         raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
-    return user
+    if len(_verified) > 10_000:
+        _verified.clear()
+    snapshot = _snapshot(user)
+    _verified[token] = (now + TOKEN_CACHE_S, snapshot)
+    return snapshot
+
+
+@event.listens_for(Session, "after_flush")
+def _forget(session: Session, _context: object) -> None:
+    """Any account changed or deleted in this process: verify every token again."""
+    if _verified and any(isinstance(o, User) for o in (*session.dirty, *session.deleted)):
+        _verified.clear()
 
 
 async def list_users(*, session: AsyncSession) -> Sequence[User]:

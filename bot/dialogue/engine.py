@@ -278,6 +278,8 @@ class Conversation:
             self.say("ask_code")
         elif intent == "give_rating":
             self.say("rating_hint")
+        elif intent == "out_of_scope":  # small talk or gibberish: say so, and how to go on
+            self.say("not_understood")
         else:
             self.say("help", photos=self.settings.photos_per_report)
 

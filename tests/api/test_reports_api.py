@@ -42,6 +42,42 @@ async def test_account_locks_after_repeated_failures(app_client: httpx.AsyncClie
     assert r.status_code == 401 and "khóa" in r.json()["detail"]
 
 
+async def test_a_deactivated_account_is_refused_at_once_despite_the_token_cache(
+    app_client: httpx.AsyncClient, make_user: Factory, session: AsyncSession
+) -> None:
+    from backend.staff.models import User
+
+    user = await make_user("hotline", username="leaving")
+    headers = auth_headers(user)
+    assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 200  # now cached
+    account = await session.get(User, user.id)
+    assert account is not None
+    account.active = False
+    await session.commit()
+    assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 401
+
+
+async def test_a_verified_token_is_not_looked_up_again_within_seconds(make_user: Factory,
+                                                                      session: AsyncSession) -> None:
+    from sqlalchemy import event
+
+    from backend.staff import service as staff_service
+
+    user = await make_user("hotline", username="busy")
+    token = staff_service.issue_token(user)
+    first = await staff_service.user_from_token(session=session, token=token)
+    statements: list[str] = []
+    engine = session.bind.sync_engine  # type: ignore[union-attr]
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        second = await staff_service.user_from_token(session=session, token=token)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert statements == []
+    assert second is first and second.username == "busy" and second not in session
+
+
 async def test_reports_require_authentication(app_client: httpx.AsyncClient) -> None:
     assert (await app_client.get("/api/v1/reports")).status_code == 401
 
