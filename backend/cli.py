@@ -207,15 +207,17 @@ def serve(
         f"Database: {settings.database_url}   NLU: {settings.nlu_backend}   "
         f"scheduler: {'on' if settings.scheduler_enabled else 'off'}"
     )
-    uvicorn.run(
-        "backend.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        log_level="info",
-    )
+    options = {"proxy_headers": True, "log_level": "info"}
+    if workers > 1:
+        from backend.core import workers as multi
+
+        if multi.supported():
+            if settings.scheduler_enabled:
+                console.print("[yellow]SCHEDULER_ENABLED is on: every worker runs the scheduled jobs; run "
+                              "`phananh scheduler` once instead, with SCHEDULER_ENABLED=false here")
+            multi.run(host, port, workers, options)
+            return
+    uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers, **options)
 
 
 @app.command()

@@ -276,7 +276,7 @@ def live_app_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
     """Start the real app (`phananh serve`) in its own process on a fresh SQLite database."""
     started: list[LiveApp] = []
 
-    def start(env: dict[str, str] | None = None, demo: bool = False) -> LiveApp:
+    def start(env: dict[str, str] | None = None, demo: bool = False, args: list[str] | None = None) -> LiveApp:
         work = tmp_path_factory.mktemp("live")
         port = free_port()
         db = f"sqlite+aiosqlite:///{work / 'live.db'}"
@@ -295,7 +295,7 @@ def live_app_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
         log = work / "server.log"
         with log.open("wb") as out:
             process = subprocess.Popen(
-                [phananh, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                [phananh, "serve", "--host", "127.0.0.1", "--port", str(port), *(args or [])],
                 env=full_env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

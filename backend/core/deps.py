@@ -41,7 +41,7 @@ async def current_user(session: SessionDep, token: Annotated[str | None, Depends
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def staff_actor(user: CurrentUser) -> Actor:
+async def staff_actor(user: CurrentUser) -> Actor:
     return Actor.staff(user)
 
 

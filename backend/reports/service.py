@@ -100,7 +100,7 @@ ACTION_LABELS = {
 @dataclass
 class Created:
     report: Report
-    duplicates: list[Report] = field(default_factory=list)
+    duplicates: list[Near] = field(default_factory=list)  # open reports nearby, same category
 
 
 def _actor_fields(actor: Actor) -> dict[str, Any]:
@@ -149,7 +149,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 @lru_cache(maxsize=8)
 def _nearby_stmt(by_category: bool, excluding: bool) -> Select[Any]:
     """Candidates in a bounding box (the lat/lon index), as bare columns: built and compiled once."""
-    stmt = select(Report.id, Report.latitude, Report.longitude).where(
+    stmt = select(Report.id, Report.code, Report.latitude, Report.longitude).where(
         text(OPEN_SQL),  # spelled out: the partial index ix_reports_open_category_lat
         Report.latitude.between(bindparam("lat_lo"), bindparam("lat_hi")),
         Report.longitude.between(bindparam("lon_lo"), bindparam("lon_hi")),
@@ -163,7 +163,16 @@ def _nearby_stmt(by_category: bool, excluding: bool) -> Select[Any]:
     return stmt.limit(500)
 
 
-async def nearby_open(
+@dataclass(frozen=True)
+class Near:
+    """An open report near a point (what a new report's duplicate check needs)."""
+
+    id: int
+    code: str
+    distance_m: float
+
+
+async def nearby_open_refs(
     *,
     session: AsyncSession,
     category_id: int | None,
@@ -173,9 +182,9 @@ async def nearby_open(
     days: int | None = None,
     exclude_id: int | None = None,
     limit: int = 5,
-) -> list[Report]:
-    """Open reports within radius_m and the last `days`, nearest first (bounding box on the
-    lat/lon index, then exact distance; full rows loaded only for the ones that are near)."""
+) -> list[Near]:
+    """Open reports within radius_m and the last `days`, nearest first: a bounding box on the
+    partial open-report index, then the exact distance; bare columns, no ORM objects."""
     settings = get_settings()
     radius = radius_m if radius_m is not None else settings.duplicate_radius_m
     window = days if days is not None else settings.duplicate_window_days
@@ -193,15 +202,33 @@ async def nearby_open(
     if exclude_id is not None:
         params["exclude_id"] = exclude_id
     stmt = _nearby_stmt(category_id is not None, exclude_id is not None)
-    near = sorted(
-        (d, rid)
-        for rid, lat, lon in (await session.execute(stmt, params)).all()
+    found = [
+        Near(rid, code, d)
+        for rid, code, lat, lon in (await session.execute(stmt, params)).all()
         if (d := haversine_m(latitude, longitude, lat or 0, lon or 0)) <= radius
-    )[:limit]
+    ]
+    return sorted(found, key=lambda n: (n.distance_m, n.id))[:limit]
+
+
+async def nearby_open(
+    *,
+    session: AsyncSession,
+    category_id: int | None,
+    latitude: float,
+    longitude: float,
+    radius_m: float | None = None,
+    days: int | None = None,
+    exclude_id: int | None = None,
+    limit: int = 5,
+) -> list[Report]:
+    """`nearby_open_refs` as full reports (with category, area and agency), nearest first."""
+    near = await nearby_open_refs(session=session, category_id=category_id, latitude=latitude,
+                                  longitude=longitude, radius_m=radius_m, days=days, exclude_id=exclude_id,
+                                  limit=limit)
     if not near:
         return []
-    found = {r.id: r for r in (await session.scalars(select(Report).where(Report.id.in_([i for _d, i in near]))))}
-    return [found[i] for _d, i in near if i in found]
+    found = {r.id: r for r in (await session.scalars(select(Report).where(Report.id.in_([n.id for n in near]))))}
+    return [found[n.id] for n in near if n.id in found]
 
 
 async def _place(
@@ -323,7 +350,9 @@ async def create(
     area = ref.row_object(Area, area_id)
     # Everything above is CPU and per-process caches; from here the transaction (on SQLite, the
     # write lock all worker processes share) is held until the caller commits.
-    duplicates = await nearby_open(session=session, category_id=category_id, latitude=latitude, longitude=longitude)
+    duplicates = await nearby_open_refs(
+        session=session, category_id=category_id, latitude=latitude, longitude=longitude
+    )
     status = Status.new if routed.triage else Status.assigned
     report = await _insert_report(
         session,
