@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from collections.abc import Coroutine
 from typing import Annotated, Any, TypeVar
@@ -208,16 +209,27 @@ def serve(
         f"scheduler: {'on' if settings.scheduler_enabled else 'off'}"
     )
     options = {"proxy_headers": True, "log_level": "info"}
-    if workers > 1:
-        from backend.core import workers as multi
+    inbox = None
+    if settings.zalo_inbox == "process" and (settings.zalo_oa_secret_key or settings.zalo_signature_mode == "log"):
+        from bot.zalo.inbox import start_worker_process
 
-        if multi.supported():
-            if settings.scheduler_enabled:
-                console.print("[yellow]SCHEDULER_ENABLED is on: every worker runs the scheduled jobs; run "
-                              "`phananh scheduler` once instead, with SCHEDULER_ENABLED=false here")
-            multi.run(host, port, workers, options)
-            return
-    uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers, **options)
+        inbox = start_worker_process()
+        console.print(f"Zalo inbox worker: process {inbox.pid}")
+    try:
+        if workers > 1:
+            from backend.core import workers as multi
+
+            if multi.supported():
+                if settings.scheduler_enabled:
+                    console.print("[yellow]SCHEDULER_ENABLED is on: every worker runs the scheduled jobs; run "
+                                  "`phananh scheduler` once instead, with SCHEDULER_ENABLED=false here")
+                multi.run(host, port, workers, options)
+                return
+        uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers, **options)
+    finally:
+        if inbox is not None and inbox.is_alive():
+            inbox.terminate()
+            inbox.join(15)
 
 
 @app.command()
@@ -230,6 +242,17 @@ def chat() -> None:
         return
     run(_prepare_database())
     asyncio.run(chat_main())
+
+
+@bot_app.command("zalo-inbox")
+def bot_zalo_inbox() -> None:
+    """Process stored Zalo webhook events (when the web app is not started by `phananh serve`,
+    which starts this worker itself)."""
+    from bot.zalo.inbox import run_worker
+
+    run(_prepare_database())
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker())
 
 
 @bot_app.command("telegram")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -84,6 +85,15 @@ class ParseIn(BaseModel):
     text: str = Field(min_length=1, max_length=4000)
 
 
+def _freeze_startup_objects() -> None:
+    """Move everything built at start-up (routes, models, reference data, the NLU model, the
+    gazetteer) out of the garbage collector's reach. Otherwise each full collection walks them
+    all: under load the event loop stalled 250-300 ms every couple of seconds, and every request
+    in flight waited (measured on the Zalo webhook: p99 300 ms against 40 ms for a bare app)."""
+    gc.collect()
+    gc.freeze()
+
+
 def create_app(*, with_hooks: bool = True) -> FastAPI:
     settings = get_settings()
     setup_logging()
@@ -99,6 +109,7 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
             ctx = hook(app)
             await ctx.__aenter__()
             stack.append(ctx)
+        _freeze_startup_objects()
         try:
             yield
         finally:

@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_signature_mode: Literal["enforce", "log"] = "enforce"
+    # process: `phananh serve` starts one inbox worker process that runs the dialogue for webhook
+    # events (`phananh bot zalo-inbox` when the web app is started otherwise); the web process
+    # only verifies, stores and answers. inline: the web process does both (small setups, tests).
+    zalo_inbox: Literal["process", "inline"] = "process"
 
     geocoder: Literal["offline", "nominatim"] = "offline"
     nominatim_url: str = "https://nominatim.openstreetmap.org"

@@ -21,6 +21,9 @@ from typing import Any
 LOCK_TIMEOUT_S = 30.0  # as the pragma busy_timeout set on every connection (core.db)
 POLL_S = 0.0002  # pause between tries for the write lock (a try costs microseconds)
 POLITE_MAX_S = 0.05  # longest a process lets a waiting one go first
+# A background process (the chat inbox worker) never asks the others to let it go first: web
+# processes answering clients keep precedence, the background one takes the lock in their gaps.
+BACKGROUND = False
 
 
 class Turns:
@@ -117,7 +120,7 @@ class InlineCursor:
                 except sqlite3.OperationalError as exc:
                     if "locked" not in str(exc) or waited >= LOCK_TIMEOUT_S:
                         raise
-                if turns is not None:
+                if turns is not None and not BACKGROUND:
                     turns.waiting(True)
                 await asyncio.sleep(POLL_S)
                 waited += POLL_S

@@ -167,7 +167,7 @@ async def _bench_app(db_url: str, label: str, events: int, concurrency: int, con
         counts: dict[str, int] = {}
         while time.perf_counter() < deadline:
             counts = await _processed(db_url)
-            if sum(counts.values()) >= events and counts.get("received", 0) == 0:
+            if sum(counts.values()) >= events and not counts.get("received") and not counts.get("processing"):
                 break
             await asyncio.sleep(0.5)
         drained = time.perf_counter() - began

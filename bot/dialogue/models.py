@@ -34,6 +34,8 @@ class ProcessedEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
-    status: Mapped[str] = mapped_column(String(16), default="received")  # received | retrying | done | failed
+    # received (stored, answered 200) -> processing (taken by a worker) -> done | failed
+    status: Mapped[str] = mapped_column(String(16), default="received")
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # to process again after a crash
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken for processing

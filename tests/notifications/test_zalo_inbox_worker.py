@@ -1,0 +1,107 @@
+"""The Zalo inbox worker (ZALO_INBOX=process): stored events are taken once, in arrival order,
+each user's in order, and a worker that died mid-way is noticed by the recovery job."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from standins import wait_for
+
+from backend.core.db import utcnow
+from bot.dialogue.models import ProcessedEvent
+from bot.zalo import inbox
+
+
+async def _store(session, zalo, user: str, key: str, text: str = "giúp", **row) -> None:
+    event = zalo.event("user_send_text", user, msg_id=key, text=text)
+    session.add(ProcessedEvent(channel="zalo", event_id=key, payload=event, **row))
+    await session.commit()
+
+
+async def _status(session, key: str) -> str:
+    session.expire_all()
+    row = await session.scalar(select(ProcessedEvent).where(ProcessedEvent.event_id == key))
+    return row.status
+
+
+async def test_the_worker_answers_stored_events_and_marks_them_done(session, zalo) -> None:
+    for i in range(3):
+        await _store(session, zalo, f"w-user{i}", f"w-{i}")
+    stop = asyncio.Event()
+    worker = asyncio.create_task(inbox.run_worker(stop, idle_s=0.05))
+    try:
+        await wait_for(lambda: all(zalo.texts(f"w-user{i}") for i in range(3)), what="three replies")
+    finally:
+        stop.set()
+        await worker
+    assert all(len(zalo.texts(f"w-user{i}")) == 1 for i in range(3))
+    assert [await _status(session, f"w-{i}") for i in range(3)] == ["done"] * 3
+
+
+async def test_an_event_is_taken_by_one_worker_only(session, zalo) -> None:
+    for i in range(20):
+        await _store(session, zalo, "t-user", f"t-{i}")
+    first, second = await asyncio.gather(inbox.take(limit=15), inbox.take(limit=15))
+    keys = [k for k, _e in first] + [k for k, _e in second]
+    assert sorted(keys) == sorted(f"t-{i}" for i in range(20))  # all taken, none twice
+
+
+async def test_events_are_taken_in_arrival_order(session, zalo) -> None:
+    for i in range(5):
+        await _store(session, zalo, "o-user", f"o-{i}")
+    taken = await inbox.take(limit=5)
+    assert [k for k, _e in taken] == [f"o-{i}" for i in range(5)]
+
+
+async def test_a_users_events_are_processed_in_order(session, zalo, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[str] = []
+
+    async def fake_process(event, key):
+        await asyncio.sleep(0.01 if key.endswith("0") else 0)  # the first one is slower
+        seen.append(key)
+
+    monkeypatch.setattr(inbox, "_process", fake_process)
+    events = [(f"s-{i}", {"sender": {"id": "same"}}) for i in range(4)]
+    await inbox.process_batch(events, lanes=8)
+    assert seen == ["s-0", "s-1", "s-2", "s-3"]
+
+
+async def test_an_event_whose_worker_died_is_recovered_once(session, zalo) -> None:
+    await _store(session, zalo, "r-user", "r-1", status="processing", claimed_at=utcnow() - timedelta(minutes=10))
+    assert (await inbox.recover())["recovered"] == 1
+    assert (await inbox.recover())["recovered"] == 0
+    assert len(zalo.texts("r-user")) == 1
+    assert await _status(session, "r-1") == "done"
+
+
+async def test_an_event_being_processed_now_is_left_alone(session, zalo) -> None:
+    await _store(session, zalo, "n-user", "n-1", status="processing", claimed_at=utcnow())
+    assert (await inbox.recover())["recovered"] == 0
+    assert zalo.texts("n-user") == []
+
+
+async def test_the_doorbell_wakes_the_waiting_worker_at_once(tmp_path: Path) -> None:
+    bell = inbox.Doorbell(tmp_path)
+    assert bell.listen()
+    try:
+        stop = asyncio.Event()
+
+        async def ring_soon() -> None:
+            await asyncio.sleep(0.05)
+            inbox.Doorbell(tmp_path).ring()
+
+        started = time.monotonic()
+        await asyncio.gather(bell.wait(5.0, stop), ring_soon())
+        assert time.monotonic() - started < 1
+    finally:
+        bell.close()
+    assert not (tmp_path / "zalo-inbox.sock").exists()
+
+
+def test_ringing_with_no_worker_listening_is_harmless(tmp_path: Path) -> None:
+    inbox.Doorbell(tmp_path).ring()  # no socket there: nothing raised
