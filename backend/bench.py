@@ -412,7 +412,8 @@ async def main() -> None:
             console.rule(f"[bold]{module}")
             try:
                 # Module benches are synchronous and may run their own event loop: give them a thread.
-                out = await asyncio.to_thread(fn, console)
+                kwargs = {"pg_url": server.createdb("bench_webhook")} if module == "backend.notifications.bench" else {}
+                out = await asyncio.to_thread(fn, console, **kwargs)
                 if isinstance(out, Awaitable):
                     out = await out
                 results[module] = out

@@ -8,9 +8,11 @@ built-in model answers instead, and the fallback is logged and counted in `statu
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,10 +89,29 @@ def _empty_parse(text: str) -> dict:
     }
 
 
+_recent: OrderedDict[tuple[int, str], dict] = OrderedDict()  # (model, text) -> parse, last RECENT texts
+RECENT = 256
+
+
 def _builtin_parse(text: str) -> dict:
+    """Parse with the built-in model. The last few texts are remembered: a chat turn's text is
+    parsed ahead of its database transaction (bot/zalo/webhook.py), then again inside it."""
     if not text.strip():
         return _empty_parse(text)
     model = _builtin()
+    key = (id(model), text)
+    hit = _recent.get(key)
+    if hit is not None:
+        _recent.move_to_end(key)
+        return copy.deepcopy(hit)
+    parsed = _builtin_parse_uncached(model, text)
+    _recent[key] = parsed
+    if len(_recent) > RECENT:
+        _recent.popitem(last=False)
+    return copy.deepcopy(parsed)
+
+
+def _builtin_parse_uncached(model: Any, text: str) -> dict:
     ranking = [{"name": name, "confidence": round(conf, 6)} for name, conf in model.rank(text)]
     top = ranking[0]
     # Same rule as Rasa's FallbackClassifier: below the threshold the intent becomes

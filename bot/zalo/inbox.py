@@ -27,11 +27,12 @@ import os
 import socket
 import zlib
 from datetime import timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
@@ -106,34 +107,17 @@ class Inbox:
             self.acked.set()
 
     async def _insert(self, batch: list[tuple[str, dict[str, Any], asyncio.Future[bool]]]) -> set[str]:
-        keys = {key for key, _e, _f in batch}
-        events = {key: event for key, event, _f in batch}
+        """Store the batch in one statement; the ids not seen before come back (ON CONFLICT DO
+        NOTHING ... RETURNING: a redelivery, or another process storing the same id at the same
+        moment, is simply not returned)."""
+        rows, now = {}, utcnow()
+        for key, event, _f in batch:
+            rows.setdefault(key, {"channel": "zalo", "event_id": key, "payload": event, "status": "received",
+                                  "created_at": now})
         async with writing(), session_scope() as session:
-            seen = set((await session.scalars(select(ProcessedEvent.event_id).where(
-                ProcessedEvent.channel == "zalo", ProcessedEvent.event_id.in_(keys)))).all())
-            fresh = keys - seen
-            for key in fresh:
-                session.add(ProcessedEvent(channel="zalo", event_id=key, payload=events[key]))
-            try:
-                await session.flush()
-            except IntegrityError:  # another process claimed some at the same moment: one by one
-                await session.rollback()
-                fresh = await self._insert_one_by_one(session, fresh, events)
-        return fresh
-
-    @staticmethod
-    async def _insert_one_by_one(session: Any, keys: set[str], events: dict[str, Any]) -> set[str]:
-        fresh: set[str] = set()
-        for key in keys:
-            try:
-                async with session.begin_nested():
-                    session.add(ProcessedEvent(channel="zalo", event_id=key, payload=events[key]))
-                    await session.flush()
-                fresh.add(key)
-            except IntegrityError:
-                pass
-        return fresh
-
+            conn = await session.connection()
+            result = await conn.execute(_claim_insert(conn.dialect.name), list(rows.values()))
+            return set(result.scalars().all())
     def enqueue(self, key: str, event: dict[str, Any]) -> None:
         self.queues[_lane(event, self.workers)].put_nowait((key, event))
 
@@ -147,6 +131,12 @@ class Inbox:
                     await _process(event, key)
             except Exception:  # process() records failures itself; never let the worker die
                 log.exception("zalo worker")
+
+
+@lru_cache(maxsize=4)
+def _claim_insert(dialect: str) -> Any:
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ProcessedEvent)
+    return ins.on_conflict_do_nothing(index_elements=["channel", "event_id"]).returning(ProcessedEvent.event_id)
 
 
 def _lane(event: dict[str, Any], lanes: int) -> int:
@@ -353,12 +343,24 @@ def _worker_main() -> None:  # pragma: no cover (child process)
     sqlite_inline.BACKGROUND = True
     with contextlib.suppress(OSError):
         os.nice(NICE)
+    parent = os.getppid()
     stop = asyncio.Event()
+
+    async def orphaned() -> None:
+        """Stop with the server that started this worker, however it ended (even killed)."""
+        while os.getppid() == parent:  # noqa: ASYNC110 (no event for a parent's death)
+            await asyncio.sleep(1)
+        log.warning("zalo inbox worker: the server process is gone, stopping")
+        stop.set()
 
     async def main() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await run_worker(stop)
+        watch = asyncio.create_task(orphaned())
+        try:
+            await run_worker(stop)
+        finally:
+            watch.cancel()
 
     asyncio.run(main())

@@ -25,6 +25,7 @@ from bot.dialogue import engine
 from bot.dialogue.models import ProcessedEvent
 from bot.zalo.events import event_key, ignored, to_incoming
 from bot.zalo.inbox import get_inbox, writing
+from nlu import service as nlu_service
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["zalo"])
@@ -64,6 +65,10 @@ async def process(event: dict[str, Any], key: str) -> None:
         if incoming is None:
             await _mark(key, "done")
             return
+        if incoming.text and get_settings().nlu_backend != "rasa":
+            # Classify before the transaction (the parse is remembered): on SQLite the write lock,
+            # which the webhook's answers also need, is then held for less time.
+            await nlu_service.parse(incoming.text.strip())
         async with writing(), session_scope() as session:
             replies = await engine.handle(incoming, session=session)
             await _mark(key, "done", session)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from itertools import count
+from pathlib import Path
 
 import httpx
 import pytest
@@ -184,3 +185,34 @@ async def run_job(app, name: str, force_due: bool = False) -> str:
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     return out.decode()
+
+
+def _inbox_workers(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    found = []
+    for child in out.split():
+        try:
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        if b"spawn_main" in cmdline:
+            found.append(int(child))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+    return state != "Z"
+
+
+async def test_the_inbox_worker_stops_when_the_server_is_killed(zalo, live_app_factory):
+    app = live_app_factory(env=zalo.env())
+    workers = _inbox_workers(app.process.pid)
+    assert len(workers) == 1  # serve started one inbox worker
+    app.process.kill()
+    app.process.wait()
+    await wait_for(lambda: not _alive(workers[0]), within=15, what="the inbox worker to stop")
