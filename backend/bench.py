@@ -29,7 +29,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-console = Console()
+console = Console(width=160)  # wide tables stay readable in logs
 ROOT = Path(__file__).resolve().parents[1]
 N_CREATE = int(os.environ.get("BENCH_REPORTS", "10000"))
 N_TOTAL = int(os.environ.get("BENCH_TOTAL", "100000"))
