@@ -99,8 +99,9 @@ class Conversation:
 
     # ---- helpers --------------------------------------------------------------------------
     def say(self, key: str, buttons: list[tuple[str, str]] | None = None, request_location: bool = False,
-            **values: Any) -> None:
-        self.out.append(OutgoingMessage(t(key, self.lang, **values), buttons or [], request_location))
+            request_contact: bool = False, **values: Any) -> None:
+        self.out.append(OutgoingMessage(t(key, self.lang, **values), buttons or [], request_location,
+                                        request_contact=request_contact))
 
     def say_text(self, text: str, buttons: list[tuple[str, str]] | None = None) -> None:
         self.out.append(OutgoingMessage(text, buttons or []))
@@ -461,7 +462,7 @@ class Conversation:
             if self.msg.display_name and not self.citizen.display_name:
                 self.citizen.display_name = self.msg.display_name[:200]
             self.data["await"] = "phone"
-            self.say("ask_phone", buttons=[self.b("btn_skip", "skip")])
+            self.say("ask_phone", buttons=[self.b("btn_skip", "skip")], request_contact=True)
             return True
         if folded in NO:
             self.data["consent_declined"] = True

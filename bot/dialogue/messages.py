@@ -34,4 +34,5 @@ class OutgoingMessage:
     text: str
     buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, payload)
     request_location: bool = False
+    request_contact: bool = False  # offer the channel's "share my phone number" (Telegram, Zalo)
     photo: dict | None = None  # {"sha256", "content_type", "id"}: a stored photo to show

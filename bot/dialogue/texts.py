@@ -80,6 +80,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Where is it? Tap \"📍 Send location\" or type the address (street and ward/commune).",
     ),
     "location_button": ("📍 Gửi vị trí", "📍 Send location"),
+    "contact_button": ("📞 Gửi số điện thoại", "📞 Share my phone number"),
+    "contact_form_title": ("Chia sẻ số điện thoại", "Share your phone number"),
+    "contact_form_subtitle": (
+        "Để cán bộ gọi lại khi cần làm rõ phản ánh (không bắt buộc).",
+        "So that an officer can call you back about your report (optional).",
+    ),
     "confirm_address": (
         "Tôi tìm thấy: {place}. Đúng địa điểm chứ?",
         "I found: {place}. Is this the right place?",

@@ -66,7 +66,17 @@ def inline_keyboard(buttons: list[tuple[str, str]]) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def contact_keyboard(message: OutgoingMessage, lang: str) -> ReplyKeyboardMarkup:
+    """Share-my-number button, and the message's other choices as buttons that type their label
+    (a message has one keyboard: a reply keyboard here, not inline buttons)."""
+    rows = [[KeyboardButton(text=t("contact_button", lang), request_contact=True)]]
+    rows += [[KeyboardButton(text=label)] for label, _payload in message.buttons]
+    return ReplyKeyboardMarkup(keyboard=rows, resize_keyboard=True, one_time_keyboard=True)
+
+
 def markup(message: OutgoingMessage, lang: str) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    if message.request_contact:
+        return contact_keyboard(message, lang)
     if message.buttons:
         return inline_keyboard(message.buttons)
     if message.request_location:

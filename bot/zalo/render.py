@@ -3,13 +3,17 @@ written into the text as words to type (the engine understands them typed)."""
 
 from __future__ import annotations
 
+import logging
 import re
 
+from backend.core.config import get_settings
 from backend.notifications.sender import DeliveryError
 from backend.reports.media import media_path
 from bot.dialogue.messages import OutgoingMessage
+from bot.dialogue.texts import t
 from bot.zalo.client import ZaloClient, ZaloError
 
+log = logging.getLogger(__name__)
 EMOJI = re.compile(r"[^\w\s/().,-]", re.UNICODE)
 
 
@@ -22,6 +26,20 @@ def as_text(message: OutgoingMessage) -> str:
     if labels:
         text += "\n👉 " + " | ".join(labels)
     return text
+
+
+async def _request_contact(client: ZaloClient, user_id: str) -> None:
+    """Zalo's "share your information" form (name and phone; it comes back as a user_submit_info
+    event). Best effort: the text already asked for the number, which can also be typed."""
+    try:
+        await client.request_user_info(
+            user_id,
+            title=t("contact_form_title", "vi"),
+            subtitle=t("contact_form_subtitle", "vi"),
+            image_url=f"{get_settings().base_url.rstrip('/')}/static/img/share-phone.png",
+        )
+    except ZaloError as exc:
+        log.warning("zalo: the share-your-phone form to %s was not sent (%s)", user_id, exc)
 
 
 async def send_messages(user_id: str, messages: list[OutgoingMessage], client: ZaloClient | None = None) -> int:
@@ -39,6 +57,8 @@ async def send_messages(user_id: str, messages: list[OutgoingMessage], client: Z
                     attachment = await client.upload_image(path.read_bytes(), path.name, photo["content_type"])
                     await client.send_image(user_id, attachment_id=attachment)
             await client.send_text(user_id, as_text(message))
+            if message.request_contact:
+                await _request_contact(client, user_id)
             sent += 1
     except ZaloError as exc:
         error = DeliveryError(str(exc), final=exc.final, retry_at=exc.retry_at)

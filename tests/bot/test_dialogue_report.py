@@ -168,6 +168,15 @@ async def test_consent_then_phone_are_stored(chat, session):
     assert report.reporter_phone == "0912345678"
 
 
+async def test_the_phone_question_offers_to_share_the_number(chat):
+    await chat.send(LITTER)
+    await chat.send(location=BMT)
+    await chat.says("bỏ qua")
+    await chat.says("đồng ý")
+    asking = [m for m in chat.last if "điện thoại" in m.text]
+    assert asking and asking[0].request_contact and ("Bỏ qua", "skip") in asking[0].buttons
+
+
 async def test_consent_is_asked_only_once(chat):
     await chat.file_report()
     reply = await chat.report_until_summary(where=(12.70, 108.05))

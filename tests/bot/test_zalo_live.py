@@ -15,6 +15,7 @@ import pytest_asyncio
 from sqlalchemy import select
 from standins import ZaloStandIn, wait_for
 
+from backend.citizens.models import Citizen
 from backend.notifications.models import Outbox
 from backend.reports.models import Attachment, Report
 from bot.zalo.models import ZaloToken
@@ -216,3 +217,26 @@ async def test_the_inbox_worker_stops_when_the_server_is_killed(zalo, live_app_f
     app.process.kill()
     app.process.wait()
     await wait_for(lambda: not _alive(workers[0]), within=15, what="the inbox worker to stop")
+
+
+async def test_the_callback_number_can_be_shared_with_zalos_form(app, zalo):
+    user = "u-phone"
+    await say(app, zalo, user, "Nhà dân xây thêm tầng không có giấy phép ở hẻm 12 Phan Bội Châu")
+    await say(app, zalo, user, attachments=[{"type": "location", "payload": {"coordinates": BMT}}])
+    reply = await say(app, zalo, user, "bỏ qua")
+    assert "Nghị định 13" in reply
+    await say(app, zalo, user, "có")
+    await wait_for(lambda: any(s["recipient"]["user_id"] == user and "request_user_info" in str(s["message"])
+                               for s in zalo.sends), what="the share-your-phone form")
+    form = next(s["message"] for s in zalo.sends if s["recipient"]["user_id"] == user
+                and "request_user_info" in str(s["message"]))
+    element = form["attachment"]["payload"]["elements"][0]
+    assert element["title"] == "Chia sẻ số điện thoại" and element["image_url"].endswith("/static/img/share-phone.png")
+    before = len(zalo.texts(user))
+    event = zalo.event("user_submit_info", user, msg_id=f"m{next(ids)}")
+    event["info"] = {"name": "Chị Hoa", "phone": "0905123456"}
+    assert (await post(app, zalo, event)).status_code == 200
+    await wait_for(lambda: len(zalo.texts(user)) > before, what="the summary after the phone")
+    async with app.session() as s:
+        citizen = await s.scalar(select(Citizen).where(Citizen.external_id == user))
+        assert citizen.phone == "0905123456" and citizen.consent_at is not None
