@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.catalog import service as catalog_service
@@ -123,9 +123,18 @@ async def user_from_token(*, session: AsyncSession, token: str) -> User:
 
 @event.listens_for(Session, "after_flush")
 def _forget(session: Session, _context: object) -> None:
-    """Any account changed or deleted in this process: verify every token again."""
-    if _verified and any(isinstance(o, User) for o in (*session.dirty, *session.deleted)):
+    """Any account added, changed or deleted in this process: verify every token again."""
+    if _verified and any(isinstance(o, User) for o in (*session.new, *session.dirty, *session.deleted)):
         _verified.clear()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _forget_bulk(state: ORMExecuteState) -> None:
+    """The same for UPDATE or DELETE statements on the accounts table (no objects involved)."""
+    if _verified and (state.is_update or state.is_delete):
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) == User.__tablename__:
+            _verified.clear()
 
 
 async def list_users(*, session: AsyncSession) -> Sequence[User]:

@@ -29,16 +29,22 @@ class Store(Protocol):
         ...
 
 
+_LOADED = "chat_state_rows"
+
+
 class DbStore:
     async def load(self, session: AsyncSession, channel: str, user_id: str) -> tuple[dict[str, Any], datetime | None]:
         row = await session.scalar(select(ChatState).where(ChatState.channel == channel, ChatState.user_id == user_id))
         if row is None:
             return {}, None
+        session.info.setdefault(_LOADED, {})[(channel, user_id)] = row  # save() needs no second look-up
         return copy.deepcopy(row.data or {}), row.updated_at
 
     async def save(self, session: AsyncSession, channel: str, user_id: str, data: dict[str, Any]) -> None:
         stmt = select(ChatState).where(ChatState.channel == channel, ChatState.user_id == user_id)
-        row = await session.scalar(stmt)
+        row = session.info.get(_LOADED, {}).pop((channel, user_id), None)
+        if row is None or row not in session:
+            row = await session.scalar(stmt)
         if row is None:
             try:
                 async with session.begin_nested():

@@ -248,3 +248,18 @@ async def test_healthz_reports_database_ok(app_client: httpx.AsyncClient) -> Non
 
 async def test_openapi_docs_are_served(app_client: httpx.AsyncClient) -> None:
     assert (await app_client.get("/openapi.json")).json()["info"]["title"] == "PhanAnh API"
+
+
+async def test_the_token_cache_forgets_accounts_removed_in_bulk(
+    app_client: httpx.AsyncClient, make_user: Factory, session: AsyncSession
+) -> None:
+    from sqlalchemy import delete
+
+    from backend.staff.models import User
+
+    user = await make_user("hotline", username="gone")
+    headers = auth_headers(user)
+    assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 200  # now cached
+    await session.execute(delete(User).where(User.id == user.id))
+    await session.commit()
+    assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 401
