@@ -198,6 +198,7 @@ async def take(*, limit: int = TAKE, stale_only: bool = False) -> list[tuple[str
             .where(ProcessedEvent.id.in_(ids), ready)
             .values(status="processing", claimed_at=utcnow())
             .returning(ProcessedEvent.id, ProcessedEvent.event_id, ProcessedEvent.payload)
+            .execution_options(synchronize_session=False)
         )).all()
     return [(key, payload) for _id, key, payload in sorted(rows, key=lambda r: r[0])]
 
@@ -210,6 +211,7 @@ async def take_one(key: str) -> bool:
             .where(ProcessedEvent.channel == "zalo", ProcessedEvent.event_id == key,
                    ProcessedEvent.status == "received")
             .values(status="processing", claimed_at=utcnow())
+            .execution_options(synchronize_session=False)
         )).rowcount
     return bool(taken)
 
