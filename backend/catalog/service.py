@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import make_transient_to_detached
 
 from backend.catalog.calendar import WorkCalendar
 from backend.catalog.models import (
@@ -23,6 +22,7 @@ from backend.catalog.models import (
     Setting,
 )
 from backend.core.config import get_settings
+from backend.core.db import detached
 from backend.core.errors import NotFound, ValidationFailed
 
 TRIAGE_KIND = "ioc"
@@ -95,11 +95,7 @@ class Reference:
         """A fresh detached instance of a reference row (owned by no session, safe to read; load
         it in a session to change it)."""
         values = self.rows.get((model, id_)) if id_ is not None else None
-        if values is None:
-            return None
-        obj = model(**values)
-        make_transient_to_detached(obj)
-        return obj
+        return None if values is None else detached(model, values)
 
     def ancestors(self, area_id: int | None) -> list[int]:
         ids: list[int] = []

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import make_url
@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_
@@ -27,6 +27,8 @@ from sqlalchemy.util.queue import AsyncAdaptedQueue, Empty
 
 from backend.core import sqlite_inline
 from backend.core.config import get_settings
+
+T = TypeVar("T")
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -60,6 +62,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def detached(model: type[T], values: dict[str, Any]) -> T:
+    """An instance of `model` with these column values, detached (as if loaded, then its session
+    closed): readable without a query, owned by no session, and attachable as existing."""
+    obj = model(**values)
+    make_transient_to_detached(obj)
+    return obj
 
 
 def utcnow() -> datetime:

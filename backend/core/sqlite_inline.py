@@ -60,10 +60,9 @@ class Turns:
         while (others := self._others()) and waited < POLITE_MAX_S:
             await asyncio.sleep(POLL_S)
             waited += POLL_S
-        for pid in others if waited >= POLITE_MAX_S else ():
-            if not _alive(pid):
-                slot = 4 * (pid % self.SLOTS)
-                self._map[slot : slot + 4] = b"\0\0\0\0"
+        for pid in filter(lambda p: not _alive(p), others):  # still there after the pause
+            slot = 4 * (pid % self.SLOTS)
+            self._map[slot : slot + 4] = b"\0\0\0\0"
 
 
 def _alive(pid: int) -> bool:

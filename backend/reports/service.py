@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.catalog import service as catalog_service
@@ -22,7 +22,7 @@ from backend.catalog.models import Agency, Area, Category
 from backend.citizens.models import Citizen
 from backend.core.actor import Actor
 from backend.core.config import get_settings
-from backend.core.db import utcnow
+from backend.core.db import T, detached, utcnow
 from backend.core.errors import (
     InvalidTransition,
     NotFound,
@@ -210,21 +210,9 @@ async def nearby_open_refs(
     return sorted(found, key=lambda n: (n.distance_m, n.id))[:limit]
 
 
-async def nearby_open(
-    *,
-    session: AsyncSession,
-    category_id: int | None,
-    latitude: float,
-    longitude: float,
-    radius_m: float | None = None,
-    days: int | None = None,
-    exclude_id: int | None = None,
-    limit: int = 5,
-) -> list[Report]:
-    """`nearby_open_refs` as full reports (with category, area and agency), nearest first."""
-    near = await nearby_open_refs(session=session, category_id=category_id, latitude=latitude,
-                                  longitude=longitude, radius_m=radius_m, days=days, exclude_id=exclude_id,
-                                  limit=limit)
+async def nearby_open(*, session: AsyncSession, **criteria: Any) -> list[Report]:
+    """`nearby_open_refs` (same criteria) as full reports, with category, area and agency."""
+    near = await nearby_open_refs(session=session, **criteria)
     if not near:
         return []
     found = {r.id: r for r in (await session.scalars(select(Report).where(Report.id.in_([n.id for n in near]))))}
@@ -267,10 +255,10 @@ def _report_insert(dialect: str) -> Any:
 _EVENT_INSERT = insert(ReportEvent).returning(ReportEvent.id, sort_by_parameter_order=True)
 
 
-def _as_persistent(session: AsyncSession, obj: Any) -> Any:
-    """Attach an object whose row was just inserted with a Core statement, as if it had been
-    loaded: the ORM's unit of work is skipped (it cost more than the rest of `create` together)."""
-    make_transient_to_detached(obj)
+def _as_persistent(session: AsyncSession, model: type[T], values: dict[str, Any]) -> T:
+    """Attach a row just inserted with a Core statement, as if it had been loaded: the ORM's unit
+    of work is skipped (it cost more than the rest of `create` together)."""
+    obj = detached(model, values)
     session.add(obj)
     return obj
 
@@ -289,7 +277,7 @@ async def _insert_report(session: AsyncSession, **values: Any) -> Report:
     for _ in range(5):
         new_id = (await conn.execute(stmt, row)).scalar()
         if new_id is not None:
-            return _as_persistent(session, Report(id=new_id, **row))
+            return _as_persistent(session, Report, {**row, "id": new_id})
         row["code"] = new_code()
     raise ValidationFailed("Không cấp được mã phản ánh, hãy thử lại / could not allocate a tracking code, try again")
 
@@ -310,7 +298,7 @@ async def _insert_events(
         rows.append(row)
     conn = await session.connection()
     ids = (await conn.execute(_EVENT_INSERT, rows)).scalars().all()
-    return [_as_persistent(session, ReportEvent(id=i, **row)) for i, row in zip(ids, rows, strict=True)]
+    return [_as_persistent(session, ReportEvent, {**row, "id": i}) for i, row in zip(ids, rows, strict=True)]
 
 
 async def create(

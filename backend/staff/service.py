@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, make_transient_to_detached
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.catalog import service as catalog_service
 from backend.core.config import get_settings
-from backend.core.db import utcnow
+from backend.core.db import detached, utcnow
 from backend.core.errors import AuthenticationFailed, Conflict, ValidationFailed
 from backend.core.security import hash_password, sign, unsign, verify_password
 from backend.staff.models import Role, User
@@ -95,8 +95,7 @@ _verified: dict[str, tuple[float, User]] = {}
 
 def _snapshot(user: User) -> User:
     """A detached copy of an account (with its agency) that no session owns, safe to share."""
-    copy = User(**{c.key: getattr(user, c.key) for c in User.__table__.columns})
-    make_transient_to_detached(copy)
+    copy = detached(User, {c.key: getattr(user, c.key) for c in User.__table__.columns})
     set_committed_value(copy, "agency", user.agency)
     return copy
 
