@@ -71,7 +71,7 @@ def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
     p = row.payload or {}
     code = p.get("code", "")
     if row.kind == "reply":  # a chat reply that could not be sent at once
-        return [OutgoingMessage(m["text"], [tuple(b) for b in m.get("buttons", [])]) for m in p.get("messages", [])]
+        return [OutgoingMessage.from_dict(m) for m in p.get("messages", [])]
     if row.kind == "received":
         return [OutgoingMessage(t("n_received", lang, code=code, due=_due(p.get("due_at"), lang)))]
     if row.kind == "assigned":
@@ -191,7 +191,7 @@ async def queue_reply(session: AsyncSession, *, citizen: Citizen, messages: list
     """Chat replies that could not be sent now: the outbox retries them like any message."""
     row = Outbox(
         citizen_id=citizen.id, channel=citizen.channel, recipient=citizen.external_id, kind="reply",
-        payload={"messages": [{"text": m.text, "buttons": [list(b) for b in m.buttons]} for m in messages]},
+        payload={"messages": [m.to_dict() for m in messages]},
         status="pending", attempts=1, last_error=error[:2000], next_attempt_at=utcnow() + backoff(1),
     )
     session.add(row)

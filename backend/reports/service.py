@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, insert, inspect, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -257,8 +257,13 @@ _EVENT_INSERT = insert(ReportEvent).returning(ReportEvent.id, sort_by_parameter_
 
 def _as_persistent(session: AsyncSession, model: type[T], values: dict[str, Any]) -> T:
     """Attach a row just inserted with a Core statement, as if it had been loaded: the ORM's unit
-    of work is skipped (it cost more than the rest of `create` together)."""
+    of work is skipped (it cost more than the rest of `create` together). An object left in the
+    session under the same identity by a rolled-back transaction (the id was given out again) is
+    dropped first: it stood for a row that no longer exists."""
     obj = detached(model, values)
+    stale = session.identity_map.get(inspect(obj).key)
+    if stale is not None:
+        session.expunge(stale)
     session.add(obj)
     return obj
 

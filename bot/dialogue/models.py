@@ -34,8 +34,10 @@ class ProcessedEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(128))
-    # received (stored, answered 200) -> processing (taken by a worker) -> done | failed
+    # received (stored, answered 200) -> processing (taken by a worker) -> answered (the turn is
+    # committed, its replies kept here) -> done (replies delivered, or handed to the outbox) | failed
     status: Mapped[str] = mapped_column(String(16), default="received")
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # to process again after a crash
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # to send again after a crash
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken for processing

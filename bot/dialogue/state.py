@@ -3,13 +3,13 @@ processes), expiring after 24 h idle. State is a small JSON dict owned by the en
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.config import get_settings
@@ -29,33 +29,34 @@ class Store(Protocol):
         ...
 
 
-_LOADED = "chat_state_rows"
+@lru_cache(maxsize=4)
+def _upsert(dialect: str) -> Any:
+    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ChatState)
+    return ins.on_conflict_do_update(
+        index_elements=["channel", "user_id"], set_={"data": ins.excluded.data, "updated_at": ins.excluded.updated_at}
+    )
+
+
+_LOAD = select(ChatState.data, ChatState.updated_at).where(
+    ChatState.channel == bindparam("channel"), ChatState.user_id == bindparam("user_id")
+)
 
 
 class DbStore:
+    """One row per (channel, user), read and written with one statement each (an upsert: the
+    first message of a person and a concurrent second one cannot both insert)."""
+
     async def load(self, session: AsyncSession, channel: str, user_id: str) -> tuple[dict[str, Any], datetime | None]:
-        row = await session.scalar(select(ChatState).where(ChatState.channel == channel, ChatState.user_id == user_id))
+        conn = await session.connection()
+        row = (await conn.execute(_LOAD, {"channel": channel, "user_id": user_id})).first()
         if row is None:
             return {}, None
-        session.info.setdefault(_LOADED, {})[(channel, user_id)] = row  # save() needs no second look-up
-        return copy.deepcopy(row.data or {}), row.updated_at
+        return dict(row.data or {}), row.updated_at
 
     async def save(self, session: AsyncSession, channel: str, user_id: str, data: dict[str, Any]) -> None:
-        stmt = select(ChatState).where(ChatState.channel == channel, ChatState.user_id == user_id)
-        row = session.info.get(_LOADED, {}).pop((channel, user_id), None)
-        if row is None or row not in session:
-            row = await session.scalar(stmt)
-        if row is None:
-            try:
-                async with session.begin_nested():
-                    session.add(ChatState(channel=channel, user_id=user_id, data=data, updated_at=utcnow()))
-                    await session.flush()
-                return
-            except IntegrityError:  # a concurrent message from the same person created it
-                row = await session.scalar(stmt)
-                assert row is not None
-        row.data = data
-        row.updated_at = utcnow()
+        conn = await session.connection()
+        await conn.execute(_upsert(conn.dialect.name),
+                           {"channel": channel, "user_id": user_id, "data": data, "updated_at": utcnow()})
 
 
 class RedisStore:

@@ -36,7 +36,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
+from bot.dialogue.messages import OutgoingMessage
 from bot.dialogue.models import ProcessedEvent
+from bot.zalo.events import to_incoming
 
 log = logging.getLogger(__name__)
 BATCH = 500  # events claimed (stored) in one transaction
@@ -144,10 +146,10 @@ def _lane(event: dict[str, Any], lanes: int) -> int:
     return zlib.crc32(user.encode()) % lanes
 
 
-async def _process(event: dict[str, Any], key: str) -> None:
+async def _process(event: dict[str, Any], key: str, receipts: Any = None) -> None:
     from bot.zalo.webhook import process
 
-    await process(event, key)
+    await process(event, key, receipts)
 
 
 _inboxes: dict[int, Inbox] = {}
@@ -217,19 +219,28 @@ async def take_one(key: str) -> bool:
 
 
 async def process_batch(events: list[tuple[str, dict[str, Any]]], lanes: int) -> None:
-    """Run the dialogue for taken events: `lanes` at a time, each user's events in order."""
+    """Run the dialogue for taken events: `lanes` at a time, each user's events in order; the
+    delivered ones are marked done a few dozen at a time."""
+    from bot.zalo.webhook import Receipts
+
     by_lane: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for key, event in events:
         by_lane.setdefault(_lane(event, lanes), []).append((key, event))
+    receipts = Receipts()
 
     async def run_lane(items: list[tuple[str, dict[str, Any]]]) -> None:
         for key, event in items:
             try:
-                await _process(event, key)
+                await _process(event, key, receipts)
+                if receipts.due:
+                    await receipts.flush()
             except Exception:  # process() records failures itself
                 log.exception("zalo event %s", key)
 
-    await asyncio.gather(*(run_lane(items) for items in by_lane.values()))
+    try:
+        await asyncio.gather(*(run_lane(items) for items in by_lane.values()))
+    finally:
+        await receipts.flush()
 
 
 async def run_worker(stop: asyncio.Event | None = None, idle_s: float = 1.0) -> None:
@@ -256,12 +267,43 @@ async def run_worker(stop: asyncio.Event | None = None, idle_s: float = 1.0) -> 
 
 
 async def recover(limit: int = 200) -> dict[str, int]:
-    """Process events claimed but never processed: no worker took them within 5 minutes (the
-    process stopped after answering 200), or their worker died while processing them."""
+    """Finish events left half-way: stored but never taken within 5 minutes (the process stopped
+    after answering 200), taken by a worker that died before the turn was committed (the dialogue
+    runs again: nothing of it was saved), or answered by a worker that died before its replies
+    went out (the stored replies are sent)."""
     events = await take(limit=limit, stale_only=True)
     if events:
         await process_batch(events, 1)
-    return {"recovered": len(events)}
+    answered = await _take_answered(limit)
+    from bot.zalo.webhook import deliver
+
+    for key, event, replies in answered:
+        incoming = to_incoming(event)
+        if incoming is not None:
+            await deliver(key, incoming.user_id, [OutgoingMessage.from_dict(r) for r in replies])
+    return {"recovered": len(events), "redelivered": len(answered)}
+
+
+async def _take_answered(limit: int) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
+    """Answered events whose replies were not delivered within STALE; claimed again (claimed_at
+    renewed, atomically) so that two recoveries never send them twice."""
+    cutoff = utcnow() - STALE
+    stale = and_(ProcessedEvent.channel == "zalo", ProcessedEvent.status == "answered",
+                 ProcessedEvent.claimed_at < cutoff)
+    pick = select(ProcessedEvent.id).where(stale).order_by(ProcessedEvent.id).limit(limit).with_for_update(
+        skip_locked=True)
+    async with writing(), session_scope() as session:
+        ids = list((await session.scalars(pick)).all())
+        if not ids:
+            return []
+        rows = (await session.execute(
+            update(ProcessedEvent)
+            .where(ProcessedEvent.id.in_(ids), stale)
+            .values(claimed_at=utcnow())
+            .returning(ProcessedEvent.id, ProcessedEvent.event_id, ProcessedEvent.payload, ProcessedEvent.replies)
+            .execution_options(synchronize_session=False)
+        )).all()
+    return [(key, payload or {}, replies or []) for _id, key, payload, replies in sorted(rows, key=lambda r: r[0])]
 
 
 # ---- waking the worker ---------------------------------------------------------------------

@@ -22,6 +22,7 @@ from backend.citizens import service as citizens_service
 from backend.core.config import get_settings
 from backend.core.db import session_scope
 from bot.dialogue import engine
+from bot.dialogue.messages import OutgoingMessage
 from bot.dialogue.models import ProcessedEvent
 from bot.zalo.events import event_key, ignored, to_incoming
 from bot.zalo.inbox import get_inbox, writing
@@ -45,27 +46,32 @@ def signature_ok(raw: bytes, event: dict[str, Any], header: str | None) -> bool:
     return hmac.compare_digest(given.lower(), expected_mac(raw, event, secret))
 
 
-async def _mark(key: str, status: str, session: Any = None) -> None:
+def _event_row(key: str) -> Any:
     # No ProcessedEvent object is loaded in these sessions: nothing to synchronise (that step alone
     # cost the inbox worker about a tenth of its time per event).
-    stmt = (
+    return (
         update(ProcessedEvent)
         .where(ProcessedEvent.channel == "zalo", ProcessedEvent.event_id == key)
         .execution_options(synchronize_session=False)
     )
+
+
+async def _mark(key: str, status: str, session: Any = None, **values: Any) -> None:
+    stmt = _event_row(key).values(status=status, **values)
     if session is not None:
-        await session.execute(stmt.values(status=status))
+        await session.execute(stmt)
         return
-    async with session_scope() as own:
-        await own.execute(stmt.values(status=status))
+    async with writing(), session_scope() as own:
+        await own.execute(stmt)
 
 
-async def process(event: dict[str, Any], key: str) -> None:
-    """Run the dialogue for one event (marked done in the same transaction) and send the replies;
-    replies that cannot be sent now go to the outbox."""
-    from backend.notifications.sender import DeliveryError, queue_reply
-    from bot.zalo.render import send_messages
+async def process(event: dict[str, Any], key: str, receipts: Receipts | None = None) -> None:
+    """Run the dialogue for one event and deliver its replies.
 
+    The turn and its replies are committed together (the event is then "answered"), and only then
+    sent: a reply never announces what was not saved, and a worker that dies before sending leaves
+    the replies stored for `inbox.recover()` to send (at least once, never lost). Delivered events
+    are marked done through `receipts` (batched by the worker) or at once."""
     incoming = to_incoming(event)
     try:
         if incoming is None:
@@ -77,20 +83,68 @@ async def process(event: dict[str, Any], key: str) -> None:
             await nlu_service.parse(incoming.text.strip())
         async with writing(), session_scope() as session:
             replies = await engine.handle(incoming, session=session)
-            await _mark(key, "done", session)
-        try:
-            await send_messages(incoming.user_id, replies)
-        except DeliveryError as exc:
-            unsent = replies[getattr(exc, "sent", 0):]
-            log.warning("zalo reply to %s not sent (%s)", incoming.user_id, exc)
-            if not exc.final and unsent:
-                async with session_scope() as session:
-                    citizen = await citizens_service.get_or_create(
-                        session=session, channel="zalo", external_id=incoming.user_id)
-                    await queue_reply(session, citizen=citizen, messages=unsent, error=str(exc))
+            await _mark(key, "answered", session, replies=[r.to_dict() for r in replies])
     except Exception:
         log.exception("zalo event %s failed", key)
         await _mark(key, "failed")
+        return
+    await deliver(key, incoming.user_id, replies, receipts)
+
+
+async def deliver(key: str, user_id: str, replies: list[OutgoingMessage], receipts: Receipts | None = None) -> None:
+    """Send an answered event's replies; what Zalo cannot take now goes to the outbox (retried
+    with backoff) in the same transaction that marks the event done."""
+    from backend.notifications.sender import DeliveryError, queue_reply
+    from bot.zalo.render import send_messages
+
+    try:
+        await send_messages(user_id, replies)
+    except DeliveryError as exc:
+        unsent = replies[getattr(exc, "sent", 0):]
+        log.warning("zalo reply to %s not sent (%s)", user_id, exc)
+        async with writing(), session_scope() as session:
+            if not exc.final and unsent:
+                citizen = await citizens_service.get_or_create(session=session, channel="zalo", external_id=user_id)
+                await queue_reply(session, citizen=citizen, messages=unsent, error=str(exc))
+            await _mark(key, "done", session)
+        return
+    except Exception:  # an unexpected failure: the replies stay stored, recover() tries again
+        log.exception("zalo reply to %s failed", user_id)
+        return
+    if receipts is not None:
+        receipts.add(key)
+    else:
+        await _mark(key, "done")
+
+
+class Receipts:
+    """Events whose replies went out, marked done together: one UPDATE per `every` events instead
+    of one per event. Until then an event stays "answered"; if the worker dies in between,
+    `recover()` sends those replies again (a rare duplicate rather than a lost reply)."""
+
+    def __init__(self, every: int = 32) -> None:
+        self.every = every
+        self.keys: list[str] = []
+
+    def add(self, key: str) -> None:
+        self.keys.append(key)
+
+    @property
+    def due(self) -> bool:
+        return len(self.keys) >= self.every
+
+    async def flush(self) -> None:
+        keys, self.keys = self.keys, []
+        if not keys:
+            return
+        async with writing(), session_scope() as session:
+            await session.execute(
+                update(ProcessedEvent)
+                .where(ProcessedEvent.channel == "zalo", ProcessedEvent.event_id.in_(keys),
+                       ProcessedEvent.status == "answered")
+                .values(status="done")
+                .execution_options(synchronize_session=False)
+            )
 
 
 @router.post("/webhooks/zalo")

@@ -193,3 +193,26 @@ async def test_chat_reply_is_the_receipt_so_the_received_message_is_not_queued_a
     code = await chat.file_report()
     row = await session.scalar(select(Outbox).where(Outbox.dedupe_key == f"{code}:received"))
     assert row.status == "sent"
+
+
+async def test_a_failure_after_the_report_was_stored_rolls_it_back_and_keeps_the_draft(chat, session, monkeypatch):
+    from backend.reports import service as reports_service
+
+    await chat.report_until_summary()
+    calls = 0
+
+    async def broken(**kw):
+        nonlocal calls
+        calls += 1
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(reports_service, "add_photo", broken)
+    await chat.send(photos=[jpeg()])  # a photo for the draft, so add_photo runs after create
+    reply = await chat.says("xác nhận")
+    assert calls == 1
+    assert "lỗi" in reply.lower()
+    assert await session.scalar(select(func.count()).select_from(Report)) == 0
+    monkeypatch.undo()
+    reply = await chat.says("xác nhận")  # the draft survived: confirming again files it
+    assert CODE_RE.search(reply), reply
+    assert await session.scalar(select(func.count()).select_from(Report)) == 1

@@ -7,6 +7,7 @@ import asyncio
 import time
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
@@ -23,10 +24,18 @@ async def _store(session, zalo, user: str, key: str, text: str = "giúp", **row)
     await session.commit()
 
 
-async def _status(session, key: str) -> str:
+async def _row(session, key: str) -> SimpleNamespace:
+    """The row's values, read in a transaction of its own (on SQLite the worker needs the one
+    connection next)."""
     session.expire_all()
     row = await session.scalar(select(ProcessedEvent).where(ProcessedEvent.event_id == key))
-    return row.status
+    values = SimpleNamespace(status=row.status, payload=row.payload, replies=row.replies)
+    await session.commit()
+    return values
+
+
+async def _status(session, key: str) -> str:
+    return (await _row(session, key)).status
 
 
 async def test_the_worker_answers_stored_events_and_marks_them_done(session, zalo) -> None:
@@ -61,7 +70,7 @@ async def test_events_are_taken_in_arrival_order(session, zalo) -> None:
 async def test_a_users_events_are_processed_in_order(session, zalo, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
 
-    async def fake_process(event, key):
+    async def fake_process(event, key, receipts=None):
         await asyncio.sleep(0.01 if key.endswith("0") else 0)  # the first one is slower
         seen.append(key)
 
@@ -77,6 +86,39 @@ async def test_an_event_whose_worker_died_is_recovered_once(session, zalo) -> No
     assert (await inbox.recover())["recovered"] == 0
     assert len(zalo.texts("r-user")) == 1
     assert await _status(session, "r-1") == "done"
+
+
+async def test_an_answered_event_keeps_its_replies_with_it(session, zalo) -> None:
+    await _store(session, zalo, "k-user", "k-1", status="processing", claimed_at=utcnow())
+    await inbox.process_batch([("k-1", (await _row(session, "k-1")).payload)], lanes=1)
+    row = await _row(session, "k-1")
+    assert row.status == "done"
+    assert [r["text"] for r in row.replies] == zalo.texts("k-user")
+
+
+async def test_replies_a_dead_worker_committed_but_never_sent_are_sent_once(session, zalo) -> None:
+    await _store(session, zalo, "a-user", "a-1", status="answered", claimed_at=utcnow() - timedelta(minutes=10),
+                 replies=[{"text": "Đã ghi nhận PA-ABC123", "buttons": [["Tra cứu", "status:PA-ABC123"]]}])
+    first = await inbox.recover()
+    assert first == {"recovered": 0, "redelivered": 1}  # sent from the store: the dialogue does not run again
+    assert (await inbox.recover())["redelivered"] == 0
+    assert zalo.texts("a-user") == ["Đã ghi nhận PA-ABC123"]
+    assert await _status(session, "a-1") == "done"
+
+
+async def test_replies_being_sent_now_are_left_alone(session, zalo) -> None:
+    await _store(session, zalo, "b-user", "b-1", status="answered", claimed_at=utcnow(), replies=[{"text": "x"}])
+    assert (await inbox.recover())["redelivered"] == 0
+    assert zalo.texts("b-user") == []
+
+
+async def test_a_batch_larger_than_one_receipt_flush_is_all_marked_done(session, zalo) -> None:
+    for i in range(40):
+        await _store(session, zalo, f"m-user{i % 5}", f"m-{i}", status="processing", claimed_at=utcnow())
+    events = [(f"m-{i}", (await _row(session, f"m-{i}")).payload) for i in range(40)]
+    await inbox.process_batch(events, lanes=8)
+    assert {await _status(session, f"m-{i}") for i in range(40)} == {"done"}
+    assert len(zalo.texts()) == 40
 
 
 async def test_an_event_being_processed_now_is_left_alone(session, zalo) -> None:
