@@ -16,7 +16,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import update
 
 from backend.citizens import service as citizens_service
 from backend.core.config import get_settings
@@ -46,23 +45,22 @@ def signature_ok(raw: bytes, event: dict[str, Any], header: str | None) -> bool:
     return hmac.compare_digest(given.lower(), expected_mac(raw, event, secret))
 
 
+_EVENTS = ProcessedEvent.__table__
+
+
 def _event_row(key: str) -> Any:
-    # No ProcessedEvent object is loaded in these sessions: nothing to synchronise (that step alone
-    # cost the inbox worker about a tenth of its time per event).
-    return (
-        update(ProcessedEvent)
-        .where(ProcessedEvent.channel == "zalo", ProcessedEvent.event_id == key)
-        .execution_options(synchronize_session=False)
-    )
+    # A Core statement on the table: no ORM object is loaded in these sessions, and the ORM's
+    # bulk-update machinery cost the inbox worker about a tenth of its time per event.
+    return _EVENTS.update().where(_EVENTS.c.channel == "zalo", _EVENTS.c.event_id == key)
 
 
 async def _mark(key: str, status: str, session: Any = None, **values: Any) -> None:
     stmt = _event_row(key).values(status=status, **values)
     if session is not None:
-        await session.execute(stmt)
+        await (await session.connection()).execute(stmt)
         return
     async with writing(), session_scope() as own:
-        await own.execute(stmt)
+        await (await own.connection()).execute(stmt)
 
 
 async def process(event: dict[str, Any], key: str, receipts: Receipts | None = None) -> None:
@@ -137,14 +135,16 @@ class Receipts:
         keys, self.keys = self.keys, []
         if not keys:
             return
-        async with writing(), session_scope() as session:
-            await session.execute(
-                update(ProcessedEvent)
-                .where(ProcessedEvent.channel == "zalo", ProcessedEvent.event_id.in_(keys),
-                       ProcessedEvent.status == "answered")
-                .values(status="done")
-                .execution_options(synchronize_session=False)
-            )
+        try:
+            async with writing(), session_scope() as session:
+                await (await session.connection()).execute(
+                    _EVENTS.update()
+                    .where(_EVENTS.c.channel == "zalo", _EVENTS.c.event_id.in_(keys), _EVENTS.c.status == "answered")
+                    .values(status="done")
+                )
+        except Exception:
+            self.keys[:0] = keys  # tried again with the next flush
+            raise
 
 
 @router.post("/webhooks/zalo")
