@@ -8,11 +8,13 @@ from backend.notifications.sender import deliver_due
 
 
 async def outbox_retry() -> dict[str, Any]:
-    """Send due outbox messages (new ones and retries); process Zalo events a crash left behind."""
+    """Send due outbox messages (new ones and retries); finish chat events a crash left behind
+    (Zalo events not processed, replies of both channels committed but not sent)."""
+    from bot.telegram.render import recover as recover_telegram
     from bot.zalo.inbox import recover
 
     recovered = await recover()
-    return {**await deliver_due(limit=200), **recovered}
+    return {**await deliver_due(limit=200), **recovered, **await recover_telegram()}
 
 
 async def zalo_token_refresh() -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""One database session (one transaction) per update, handed to handlers as `session`."""
+"""One database session (one transaction) per update, handed to handlers as `session`; the
+update's id rides along in `session.info` (render.converse records the turn under it)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject
+from aiogram.types import TelegramObject, Update
 
 from backend.core.db import session_scope
+
+UPDATE_ID = "telegram_update_id"
 
 
 class DbSessionMiddleware(BaseMiddleware):
@@ -20,4 +23,6 @@ class DbSessionMiddleware(BaseMiddleware):
     ) -> Any:
         async with session_scope() as session:
             data["session"] = session
+            if isinstance(event, Update):
+                session.info[UPDATE_ID] = event.update_id
             return await handler(event, data)

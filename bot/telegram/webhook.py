@@ -1,5 +1,5 @@
 """POST /webhooks/telegram (TELEGRAM_MODE=webhook): secret header checked in constant time; each
-update_id handled once."""
+update_id handled once (recorded with its turn)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ import secrets
 from aiogram.types import Update
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope
-from bot.dialogue.models import ProcessedEvent
+from bot.dialogue import turns
 
 router = APIRouter(tags=["telegram"])
 
@@ -33,10 +32,10 @@ async def telegram_webhook(request: Request) -> JSONResponse:
         update = Update.model_validate(await request.json(), context={"bot": bot})
     except ValueError:
         return JSONResponse({"error": "malformed update"}, status_code=400)
-    try:
-        async with session_scope() as session:
-            session.add(ProcessedEvent(channel="telegram", event_id=str(update.update_id)))
-    except IntegrityError:
-        return JSONResponse({"ok": True, "duplicate": True})
+    async with session_scope() as session:
+        if await turns.seen(session, "telegram", str(update.update_id)):
+            return JSONResponse({"ok": True, "duplicate": True})
+    # The turn records the update id in its own transaction (bot/telegram/render.converse): two
+    # deliveries racing each other both run, and the second is rolled back.
     await get_dispatcher().feed_update(bot, update)
     return JSONResponse({"ok": True})

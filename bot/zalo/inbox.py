@@ -36,7 +36,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
-from bot.dialogue.messages import OutgoingMessage
+from bot.dialogue import turns
 from bot.dialogue.models import ProcessedEvent
 from bot.zalo.events import to_incoming
 
@@ -275,36 +275,14 @@ async def recover(limit: int = 200) -> dict[str, int]:
     events = await take(limit=limit, stale_only=True)
     if events:
         await process_batch(events, 1)
-    answered = await _take_answered(limit)
+    answered = await turns.take_stale("zalo", limit)
     from bot.zalo.webhook import deliver
 
     for key, event, replies in answered:
         incoming = to_incoming(event)
         if incoming is not None:
-            await deliver(key, incoming.user_id, [OutgoingMessage.from_dict(r) for r in replies])
+            await deliver(key, incoming.user_id, replies)
     return {"recovered": len(events), "redelivered": len(answered)}
-
-
-async def _take_answered(limit: int) -> list[tuple[str, dict[str, Any], list[dict[str, Any]]]]:
-    """Answered events whose replies were not delivered within STALE; claimed again (claimed_at
-    renewed, atomically) so that two recoveries never send them twice."""
-    cutoff = utcnow() - STALE
-    stale = and_(ProcessedEvent.channel == "zalo", ProcessedEvent.status == "answered",
-                 ProcessedEvent.claimed_at < cutoff)
-    pick = select(ProcessedEvent.id).where(stale).order_by(ProcessedEvent.id).limit(limit).with_for_update(
-        skip_locked=True)
-    async with writing(), session_scope() as session:
-        ids = list((await session.scalars(pick)).all())
-        if not ids:
-            return []
-        rows = (await session.execute(
-            update(ProcessedEvent)
-            .where(ProcessedEvent.id.in_(ids), stale)
-            .values(claimed_at=utcnow())
-            .returning(ProcessedEvent.id, ProcessedEvent.event_id, ProcessedEvent.payload, ProcessedEvent.replies)
-            .execution_options(synchronize_session=False)
-        )).all()
-    return [(key, payload or {}, replies or []) for _id, key, payload, replies in sorted(rows, key=lambda r: r[0])]
 
 
 # ---- waking the worker ---------------------------------------------------------------------
