@@ -13,9 +13,11 @@ socket in VAR_DIR; without it (another host) the worker looks every second anywa
 `ZALO_INBOX=inline` processes in the web process, as before.
 
 Taking an event is one conditional UPDATE (received -> processing, with claimed_at), so each is
-processed once even with several workers or the recovery job; the dialogue marks it done in its
-own transaction. `recover()` (the outbox job) takes events nobody took within 5 minutes and
-events whose worker died while processing them.
+processed once even with several workers or the recovery job. The turn commits with the event
+"answered" and its replies stored on the row; once they are sent the event is "done" (marked a few
+dozen at a time). `recover()` (the outbox job) takes events nobody took within 5 minutes, events
+whose worker died while processing them, and sends the stored replies of events whose worker died
+between commit and send (bot/dialogue/turns.py).
 """
 
 from __future__ import annotations
