@@ -196,6 +196,9 @@ async def bench_one(url: str, console: Any = None) -> dict[str, Any]:
 
 async def run(console: Any = None, db_url: str | None = None, db_urls: dict[str, str] | None = None) -> dict[str, Any]:
     """One database (`db_url`) or several by label (`db_urls`, as backend/bench.py passes them)."""
+    import logging
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per page request drowns the table
     if db_urls:
         return {label: await bench_one(url, console) for label, url in db_urls.items()}
     url = db_url or f"sqlite+aiosqlite:///{Path(tempfile.mkdtemp(prefix='phananh-admin-bench-')) / 'bench.db'}"
@@ -203,11 +206,7 @@ async def run(console: Any = None, db_url: str | None = None, db_urls: dict[str,
 
 
 if __name__ == "__main__":
-    import logging
-
     from rich.console import Console
-
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     random.seed(7)
     print(asyncio.run(run(Console(), sys.argv[1] if len(sys.argv) > 1 else None)))
