@@ -209,12 +209,14 @@ def serve(
         f"scheduler: {'on' if settings.scheduler_enabled else 'off'}"
     )
     options = {"proxy_headers": True, "log_level": "info"}
-    inbox = None
+    inboxes = []
     if settings.zalo_inbox == "process" and (settings.zalo_oa_secret_key or settings.zalo_signature_mode == "log"):
         from bot.zalo.inbox import start_worker_process
 
-        inbox = start_worker_process()
-        console.print(f"Zalo inbox worker: process {inbox.pid}")
+        count = settings.zalo_inbox_workers
+        inboxes = [start_worker_process(i, count) for i in range(count)]
+        console.print(f"Zalo inbox worker{'s' if count > 1 else ''}: process "
+                      f"{', '.join(str(p.pid) for p in inboxes)}")
     try:
         if workers > 1:
             from backend.core import workers as multi
@@ -227,8 +229,10 @@ def serve(
                 return
         uvicorn.run("backend.main:create_app", factory=True, host=host, port=port, workers=workers, **options)
     finally:
-        if inbox is not None and inbox.is_alive():
-            inbox.terminate()
+        for inbox in inboxes:
+            if inbox.is_alive():
+                inbox.terminate()
+        for inbox in inboxes:
             inbox.join(15)
 
 
@@ -245,14 +249,20 @@ def chat() -> None:
 
 
 @bot_app.command("zalo-inbox")
-def bot_zalo_inbox() -> None:
+def bot_zalo_inbox(
+    worker: Annotated[int, typer.Option(help="this worker's number, 0 .. workers-1")] = 0,
+    workers: Annotated[int, typer.Option(help="inbox workers in all (each takes its share of the senders)")] = 1,
+) -> None:
     """Process stored Zalo webhook events (when the web app is not started by `phananh serve`,
-    which starts this worker itself)."""
+    which starts ZALO_INBOX_WORKERS of them itself)."""
     from bot.zalo.inbox import run_worker
 
+    if workers < 1 or not 0 <= worker < workers:
+        fail(f"--worker must be 0 .. {max(workers, 1) - 1} for --workers {workers}: "
+             "give each process its own number")
     run(_prepare_database())
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_worker())
+        asyncio.run(run_worker(share=(worker, workers)))
 
 
 @bot_app.command("telegram")

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # events (`phananh bot zalo-inbox` when the web app is started otherwise); the web process
     # only verifies, stores and answers. inline: the web process does both (small setups, tests).
     zalo_inbox: Literal["process", "inline"] = "process"
+    # Inbox worker processes `phananh serve` starts. Each takes the events of its share of the
+    # senders (a person's events stay in one worker, in order). More than 1 pays on PostgreSQL with
+    # spare cores; on SQLite the workers take turns on the one write lock.
+    zalo_inbox_workers: int = Field(default=1, ge=1, le=32)
 
     geocoder: Literal["offline", "nominatim"] = "offline"
     nominatim_url: str = "https://nominatim.openstreetmap.org"

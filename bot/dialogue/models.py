@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -39,5 +39,8 @@ class ProcessedEvent(Base):
     status: Mapped[str] = mapped_column(String(16), default="received")
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # to process again after a crash
     replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # to send again after a crash
+    # From the sender's id (0..1023): with N inbox workers, worker i takes the lanes = i mod N, so
+    # one person's events are always processed by the same worker, in order.
+    lane: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken for processing

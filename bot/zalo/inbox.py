@@ -47,6 +47,7 @@ BATCH = 500  # events claimed (stored) in one transaction
 TAKE = 200  # events a worker takes for processing at a time
 STALE = timedelta(minutes=5)
 LANES = 8  # users processed side by side by a worker (their replies are sent concurrently)
+LANE_SPACE = 1024  # an event's stored lane, from its sender: worker i of N takes lanes = i mod N
 NICE = 5  # the worker's CPU priority below the web process (measured: p99 answer 128 -> 84 ms)
 
 
@@ -67,7 +68,7 @@ class Inbox:
         self.workers = 1 if settings.is_sqlite else 8
         self.queues: list[asyncio.Queue[tuple[str, dict[str, Any]]]] = [asyncio.Queue() for _ in range(self.workers)]
         self.tasks: list[asyncio.Task[None]] = []
-        self.doorbell = Doorbell(settings.var_dir)
+        self.doorbell = Doorbell(settings.var_dir, workers=settings.zalo_inbox_workers)
 
     def _start(self) -> None:
         if self.flusher is None or self.flusher.done():
@@ -117,7 +118,7 @@ class Inbox:
         rows, now = {}, utcnow()
         for key, event, _f in batch:
             rows.setdefault(key, {"channel": "zalo", "event_id": key, "payload": event, "status": "received",
-                                  "created_at": now})
+                                  "created_at": now, "lane": lane_of(event)})
         async with writing(), session_scope() as session:
             conn = await session.connection()
             result = await conn.execute(_claim_insert(conn.dialect.name), list(rows.values()))
@@ -143,9 +144,15 @@ def _claim_insert(dialect: str) -> Any:
     return ins.on_conflict_do_nothing(index_elements=["channel", "event_id"]).returning(ProcessedEvent.event_id)
 
 
-def _lane(event: dict[str, Any], lanes: int) -> int:
+def lane_of(event: dict[str, Any]) -> int:
+    """The event's lane, from its sender (0..LANE_SPACE-1): one person, one lane."""
     user = str((event.get("sender") or event.get("follower") or {}).get("id", ""))
-    return zlib.crc32(user.encode()) % lanes
+    return zlib.crc32(user.encode()) % LANE_SPACE
+
+
+def _lane(event: dict[str, Any], lanes: int, stride: int = 1) -> int:
+    """The in-process lane of a worker taking every `stride`-th stored lane (spread evenly)."""
+    return (lane_of(event) // stride) % lanes
 
 
 async def _process(event: dict[str, Any], key: str, receipts: Any = None) -> None:
@@ -175,10 +182,12 @@ def get_inbox() -> Inbox:
 # ---- taking events for processing ----------------------------------------------------------
 
 
-async def take(*, limit: int = TAKE, stale_only: bool = False) -> list[tuple[str, dict[str, Any]]]:
+async def take(*, limit: int = TAKE, stale_only: bool = False, share: tuple[int, int] = (0, 1)
+               ) -> list[tuple[str, dict[str, Any]]]:
     """Take up to `limit` events for processing, oldest first, and mark them so (atomically: no
     event is taken twice). `stale_only` (recovery): only events nobody took within STALE, or
-    whose worker took them more than STALE ago and never finished."""
+    whose worker took them more than STALE ago and never finished. `share` (i, N): worker i of
+    N takes only the events whose lane is i mod N."""
     cutoff = utcnow() - STALE
     ready = ProcessedEvent.status == "received"
     if stale_only:
@@ -186,6 +195,9 @@ async def take(*, limit: int = TAKE, stale_only: bool = False) -> list[tuple[str
             and_(ready, ProcessedEvent.created_at < cutoff),
             and_(ProcessedEvent.status == "processing", ProcessedEvent.claimed_at < cutoff),
         )
+    worker, workers = share
+    if workers > 1:
+        ready = and_(ready, ProcessedEvent.lane % workers == worker)
     pick = (
         select(ProcessedEvent.id)
         .where(ProcessedEvent.channel == "zalo", ready, ProcessedEvent.payload.is_not(None))
@@ -220,14 +232,14 @@ async def take_one(key: str) -> bool:
     return bool(taken)
 
 
-async def process_batch(events: list[tuple[str, dict[str, Any]]], lanes: int) -> None:
+async def process_batch(events: list[tuple[str, dict[str, Any]]], lanes: int, stride: int = 1) -> None:
     """Run the dialogue for taken events: `lanes` at a time, each user's events in order; the
     delivered ones are marked done a few dozen at a time."""
     from bot.zalo.webhook import Receipts
 
     by_lane: dict[int, list[tuple[str, dict[str, Any]]]] = {}
     for key, event in events:
-        by_lane.setdefault(_lane(event, lanes), []).append((key, event))
+        by_lane.setdefault(_lane(event, lanes, stride), []).append((key, event))
     receipts = Receipts()
 
     async def run_lane(items: list[tuple[str, dict[str, Any]]]) -> None:
@@ -246,23 +258,24 @@ async def process_batch(events: list[tuple[str, dict[str, Any]]], lanes: int) ->
         log.exception("zalo inbox: marking %d events done failed", len(receipts.keys))
 
 
-async def run_worker(stop: asyncio.Event | None = None, idle_s: float = 1.0) -> None:
-    """The inbox worker: take stored events and process them until `stop` is set."""
+async def run_worker(stop: asyncio.Event | None = None, idle_s: float = 1.0, share: tuple[int, int] = (0, 1)) -> None:
+    """The inbox worker (`share`: worker i of N): take stored events and process them until
+    `stop` is set."""
     stop = stop or asyncio.Event()
     lanes = LANES  # on SQLite their transactions take turns (writing()); their sends overlap
-    doorbell = Doorbell(get_settings().var_dir)
-    listening = doorbell.listen()
+    doorbell = Doorbell(get_settings().var_dir, workers=share[1])
+    listening = doorbell.listen(share[0])
     log.info("zalo inbox worker started (%s)", "doorbell " + str(doorbell.path) if listening else "polling")
     try:
         while not stop.is_set():
             try:
-                events = await take()
+                events = await take(share=share)
             except Exception:  # the database is away: try again shortly
                 log.exception("zalo inbox: taking events failed")
                 events = []
                 await asyncio.sleep(idle_s)
             if events:
-                await process_batch(events, lanes)
+                await process_batch(events, lanes, stride=share[1])
                 continue
             await doorbell.wait(idle_s, stop)
     finally:
@@ -291,24 +304,34 @@ async def recover(limit: int = 200) -> dict[str, int]:
 
 
 class Doorbell:
-    """A Unix datagram socket in VAR_DIR: the web process rings it when it stored new events, the
-    worker waits on it between batches. Best effort: a lost ring costs at most the idle poll."""
+    """Unix datagram sockets in VAR_DIR, one per inbox worker: the web process rings them all when
+    it stored new events, each worker waits on its own between batches. Best effort: a lost ring
+    costs at most the idle poll."""
 
-    def __init__(self, var_dir: Path) -> None:
-        self.path = Path(var_dir).resolve() / "zalo-inbox.sock"
+    def __init__(self, var_dir: Path, workers: int = 1) -> None:
+        self.dir = Path(var_dir).resolve()
+        self.paths = [self._path(i) for i in range(workers)]
+        self.path = self.paths[0]
         self.sock: socket.socket | None = None
         self.sender: socket.socket | None = None
+
+    def _path(self, index: int) -> Path:
+        return self.dir / ("zalo-inbox.sock" if index == 0 else f"zalo-inbox-{index}.sock")
 
     def ring(self) -> None:
         try:
             if self.sender is None:
                 self.sender = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
                 self.sender.setblocking(False)
-            self.sender.sendto(b"!", str(self.path))
-        except OSError:  # no worker listening (yet), or its queue is full: it polls anyway
-            pass
+        except OSError:
+            return
+        for path in self.paths:
+            # OSError: no worker listening (yet), or its queue is full: it polls anyway
+            with contextlib.suppress(OSError):
+                self.sender.sendto(b"!", str(path))
 
-    def listen(self) -> bool:
+    def listen(self, index: int = 0) -> bool:
+        self.path = self._path(index)
         if len(str(self.path)) > 100:  # AF_UNIX path limit
             return False
         try:
@@ -350,17 +373,18 @@ class Doorbell:
             self.sender.close()
 
 
-def start_worker_process() -> Any:
-    """Start the inbox worker as a child process (used by `phananh serve`); it runs at a lower
-    CPU priority than the web process, whose answers Zalo times."""
+def start_worker_process(index: int = 0, workers: int = 1) -> Any:
+    """Start inbox worker `index` of `workers` as a child process (used by `phananh serve`); it
+    runs at a lower CPU priority than the web process, whose answers Zalo times."""
     import multiprocessing
 
-    proc = multiprocessing.get_context("spawn").Process(target=_worker_main, name="zalo-inbox", daemon=True)
+    proc = multiprocessing.get_context("spawn").Process(
+        target=_worker_main, args=(index, workers), name=f"zalo-inbox-{index}", daemon=True)
     proc.start()
     return proc
 
 
-def _worker_main() -> None:  # pragma: no cover (child process)
+def _worker_main(index: int = 0, workers: int = 1) -> None:  # pragma: no cover (child process)
     import signal
 
     from backend.core import sqlite_inline
@@ -384,7 +408,7 @@ def _worker_main() -> None:  # pragma: no cover (child process)
             loop.add_signal_handler(sig, stop.set)
         watch = asyncio.create_task(orphaned())
         try:
-            await run_worker(stop)
+            await run_worker(stop, share=(index, workers))
         finally:
             watch.cancel()
 

@@ -57,3 +57,9 @@ def test_seed_demo_prints_the_logins(env: dict[str, str]) -> None:
     result = run(env, "seed", "--demo")
     assert result.returncode == 0, result.stderr
     assert "admin" in result.stdout and "demo1234" in result.stdout
+
+
+def test_zalo_inbox_worker_number_out_of_range_is_a_one_line_error(env: dict[str, str]) -> None:
+    result = run(env, "bot", "zalo-inbox", "--worker", "2", "--workers", "2")
+    assert result.returncode == 1
+    assert "--worker must be 0 .. 1" in result.stderr and "Traceback" not in result.stderr

@@ -127,6 +127,63 @@ async def test_an_event_being_processed_now_is_left_alone(session, zalo) -> None
     assert zalo.texts("n-user") == []
 
 
+async def test_the_webhook_stores_each_event_with_its_senders_lane(session, zalo) -> None:
+    event = zalo.event("user_send_text", "lane-user", msg_id="l-1", text="giúp")
+    assert await inbox.get_inbox().claim("l-1", event)
+    session.expire_all()
+    row = await session.scalar(select(ProcessedEvent).where(ProcessedEvent.event_id == "l-1"))
+    assert row.lane == inbox.lane_of(event) and 0 <= row.lane < inbox.LANE_SPACE
+    await session.commit()
+
+
+async def _store_lanes(session, zalo, users: int, each: int) -> None:
+    for n in range(each):
+        for u in range(users):
+            event = zalo.event("user_send_text", f"p-user{u}", msg_id=f"p-{u}-{n}", text="giúp")
+            session.add(ProcessedEvent(channel="zalo", event_id=f"p-{u}-{n}", payload=event, lane=inbox.lane_of(event)))
+    await session.commit()
+
+
+async def test_two_workers_share_the_senders_without_overlap(session, zalo) -> None:
+    await _store_lanes(session, zalo, users=12, each=2)
+    first = await inbox.take(share=(0, 2))
+    second = await inbox.take(share=(1, 2))
+    keys = [k for k, _e in first] + [k for k, _e in second]
+    assert sorted(keys) == sorted(f"p-{u}-{n}" for u in range(12) for n in range(2))
+    users = [{e["sender"]["id"] for _k, e in taken} for taken in (first, second)]
+    assert users[0] and users[1] and not users[0] & users[1]  # each person with one worker only
+
+
+async def test_two_worker_processes_keep_each_persons_order(session, zalo, monkeypatch: pytest.MonkeyPatch) -> None:
+    await _store_lanes(session, zalo, users=8, each=5)
+    seen: dict[str, list[int]] = {}
+
+    async def fake_process(event, key, receipts=None):
+        await asyncio.sleep(0.001 * (hash(key) % 3))
+        seen.setdefault(event["sender"]["id"], []).append(int(key.rsplit("-", 1)[1]))
+
+    monkeypatch.setattr(inbox, "_process", fake_process)
+    stop = asyncio.Event()
+    workers = [asyncio.create_task(inbox.run_worker(stop, idle_s=0.05, share=(i, 2))) for i in range(2)]
+    try:
+        await wait_for(lambda: sum(map(len, seen.values())) == 40, what="40 events")
+    finally:
+        stop.set()
+        await asyncio.gather(*workers)
+    assert seen == {f"p-user{u}": [0, 1, 2, 3, 4] for u in range(8)}
+
+
+def test_the_web_process_rings_every_workers_doorbell(tmp_path: Path) -> None:
+    bells = [inbox.Doorbell(tmp_path, workers=2) for _ in range(2)]
+    try:
+        assert all(bell.listen(i) for i, bell in enumerate(bells))
+        inbox.Doorbell(tmp_path, workers=2).ring()
+        assert [bell.sock.recv(8) for bell in bells] == [b"!", b"!"]
+    finally:
+        for bell in bells:
+            bell.close()
+
+
 async def test_the_doorbell_wakes_the_waiting_worker_at_once(tmp_path: Path) -> None:
     bell = inbox.Doorbell(tmp_path)
     assert bell.listen()
