@@ -5,13 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, inspect
+from sqlalchemy import func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.citizens.models import Citizen
-from backend.core.db import detached, utcnow
+from backend.core.db import attach, utcnow
 
 _COLUMNS = tuple(c.key for c in Citizen.__table__.columns)
 
@@ -49,15 +48,7 @@ async def get_or_create(
         "channel": channel, "external_id": external_id, "display_name": display_name,
         "language": language or "vi", "created_at": now, "last_seen_at": now,
     })).mappings().one()
-    values = {key: row[key] for key in _COLUMNS}
-    known = session.identity_map.get(inspect(Citizen).identity_key_from_primary_key((values["id"],)))
-    if isinstance(known, Citizen):  # already in this session (perhaps expired): bring it up to date
-        for key, value in values.items():
-            set_committed_value(known, key, value)
-        return known
-    citizen = detached(Citizen, values)
-    session.add(citizen)
-    return citizen
+    return attach(session, Citizen, {key: row[key] for key in _COLUMNS})
 
 
 async def record_consent(*, session: AsyncSession, citizen: Citizen, phone: str | None = None) -> Citizen:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.util import await_
@@ -69,6 +70,23 @@ def detached(model: type[T], values: dict[str, Any]) -> T:
     closed): readable without a query, owned by no session, and attachable as existing."""
     obj = model(**values)
     make_transient_to_detached(obj)
+    return obj
+
+
+def attach(session: Any, model: type[T], values: dict[str, Any]) -> T:
+    """A row just read or written with a Core statement, as a persistent object of `session`,
+    as if the ORM had loaded it (its unit of work is skipped: for a freshly inserted report it cost
+    more than the rest of the insert). An object already in the session under that identity (the
+    same row seen earlier, or one left behind by a rolled-back transaction whose id was given out
+    again) is brought up to date and returned instead."""
+    key = inspect(model).identity_key_from_primary_key(tuple(values[c.key] for c in inspect(model).primary_key))
+    known = session.identity_map.get(key)
+    if isinstance(known, model):
+        for name, value in values.items():
+            set_committed_value(known, name, value)
+        return known
+    obj = detached(model, values)
+    session.add(obj)
     return obj
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, func, insert, inspect, or_, select, text
+from sqlalchemy import Select, and_, bindparam, func, insert, or_, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,7 +22,7 @@ from backend.catalog.models import Agency, Area, Category
 from backend.citizens.models import Citizen
 from backend.core.actor import Actor
 from backend.core.config import get_settings
-from backend.core.db import T, detached, utcnow
+from backend.core.db import attach, utcnow
 from backend.core.errors import (
     InvalidTransition,
     NotFound,
@@ -255,19 +255,6 @@ def _report_insert(dialect: str) -> Any:
 _EVENT_INSERT = insert(ReportEvent).returning(ReportEvent.id, sort_by_parameter_order=True)
 
 
-def _as_persistent(session: AsyncSession, model: type[T], values: dict[str, Any]) -> T:
-    """Attach a row just inserted with a Core statement, as if it had been loaded: the ORM's unit
-    of work is skipped (it cost more than the rest of `create` together). An object left in the
-    session under the same identity by a rolled-back transaction (the id was given out again) is
-    dropped first: it stood for a row that no longer exists."""
-    obj = detached(model, values)
-    stale = session.identity_map.get(inspect(obj).key)
-    if stale is not None:
-        session.expunge(stale)
-    session.add(obj)
-    return obj
-
-
 _REPORT_COLUMNS = tuple(c.key for c in Report.__table__.columns if c.key != "id")
 
 
@@ -282,7 +269,7 @@ async def _insert_report(session: AsyncSession, **values: Any) -> Report:
     for _ in range(5):
         new_id = (await conn.execute(stmt, row)).scalar()
         if new_id is not None:
-            return _as_persistent(session, Report, {**row, "id": new_id})
+            return attach(session, Report, {**row, "id": new_id})
         row["code"] = new_code()
     raise ValidationFailed("Không cấp được mã phản ánh, hãy thử lại / could not allocate a tracking code, try again")
 
@@ -303,7 +290,7 @@ async def _insert_events(
         rows.append(row)
     conn = await session.connection()
     ids = (await conn.execute(_EVENT_INSERT, rows)).scalars().all()
-    return [_as_persistent(session, ReportEvent, {**row, "id": i}) for i, row in zip(ids, rows, strict=True)]
+    return [attach(session, ReportEvent, {**row, "id": i}) for i, row in zip(ids, rows, strict=True)]
 
 
 async def create(

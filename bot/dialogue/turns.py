@@ -27,9 +27,12 @@ EVENTS = ProcessedEvent.__table__
 
 
 @lru_cache(maxsize=4)
-def _insert(dialect: str) -> Any:
+def insert_new(dialect: str) -> Any:
+    """INSERT … ON CONFLICT (channel, event_id) DO NOTHING RETURNING event_id: the ids not
+    recorded before come back; a redelivered one (or one stored at the same moment by another
+    process) does not."""
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ProcessedEvent)
-    return ins.on_conflict_do_nothing(index_elements=["channel", "event_id"]).returning(ProcessedEvent.id)
+    return ins.on_conflict_do_nothing(index_elements=["channel", "event_id"]).returning(ProcessedEvent.event_id)
 
 
 async def seen(session: AsyncSession, channel: str, key: str) -> bool:
@@ -45,34 +48,49 @@ async def record(session: AsyncSession, channel: str, key: str, replies: list[Ou
     already (the caller then rolls the turn back: it ran before)."""
     now = utcnow()
     conn = await session.connection()
-    new = (await conn.execute(_insert(conn.dialect.name), {
+    new = (await conn.execute(insert_new(conn.dialect.name), {
         "channel": channel, "event_id": key, "status": "answered", "payload": to,
         "replies": [r.to_dict() for r in replies], "created_at": now, "claimed_at": now,
     })).first()
     return new is not None
 
 
-async def done(session: AsyncSession, channel: str, key: str) -> None:
+async def mark(session: AsyncSession, channel: str, keys: str | list[str], status: str, *,
+               only_from: str | None = None, **values: Any) -> int:
+    """Set the status (and other columns) of one event or several, in the caller's transaction;
+    `only_from`: only rows still in that status. Returns how many rows changed. A Core statement:
+    no object is loaded for these rows, and the ORM's bulk-update machinery cost the inbox worker
+    a tenth of its time."""
+    stmt = EVENTS.update().where(EVENTS.c.channel == channel)
+    stmt = stmt.where(EVENTS.c.event_id == keys) if isinstance(keys, str) else stmt.where(EVENTS.c.event_id.in_(keys))
+    if only_from is not None:
+        stmt = stmt.where(EVENTS.c.status == only_from)
+    result = await (await session.connection()).execute(stmt.values(status=status, **values))
+    return int(result.rowcount)
+
+
+async def claim(session: AsyncSession, where: Any, limit: int, values: dict[str, Any], *columns: Any) -> list[Any]:
+    """Claim up to `limit` rows matching `where`, oldest first, atomically: the ids are picked
+    (`SKIP LOCKED` on PostgreSQL), then updated with `values` only if they still match, so two
+    claimers never get the same row. Returns the rows' `columns`, oldest first."""
+    pick = select(EVENTS.c.id).where(where).order_by(EVENTS.c.id).limit(limit).with_for_update(skip_locked=True)
     conn = await session.connection()
-    await conn.execute(EVENTS.update().where(EVENTS.c.channel == channel, EVENTS.c.event_id == key)
-                       .values(status="done"))
+    ids = list((await conn.execute(pick)).scalars().all())
+    if not ids:
+        return []
+    rows = (await conn.execute(
+        EVENTS.update().where(EVENTS.c.id.in_(ids), where).values(**values).returning(EVENTS.c.id, *columns)
+    )).all()
+    return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
 
 
 async def take_stale(channel: str, limit: int = 200) -> list[tuple[str, dict[str, Any], list[OutgoingMessage]]]:
     """Answered rows whose replies were not delivered within STALE: (event id, stored payload,
     replies). Each is claimed again (claimed_at renewed, atomically): two recoveries never send
     the same replies."""
-    cutoff = utcnow() - STALE
-    stale = and_(EVENTS.c.channel == channel, EVENTS.c.status == "answered", EVENTS.c.claimed_at < cutoff)
-    pick = select(EVENTS.c.id).where(stale).order_by(EVENTS.c.id).limit(limit).with_for_update(skip_locked=True)
+    stale = and_(EVENTS.c.channel == channel, EVENTS.c.status == "answered", EVENTS.c.claimed_at < utcnow() - STALE)
     async with session_scope() as session:
-        conn = await session.connection()
-        ids = list((await conn.execute(pick)).scalars().all())
-        if not ids:
-            return []
-        rows = (await conn.execute(
-            EVENTS.update().where(EVENTS.c.id.in_(ids), stale).values(claimed_at=utcnow())
-            .returning(EVENTS.c.id, EVENTS.c.event_id, EVENTS.c.payload, EVENTS.c.replies)
-        )).all()
+        rows = await claim(session, stale, limit, {"claimed_at": utcnow()},
+                           EVENTS.c.event_id, EVENTS.c.payload, EVENTS.c.replies)
     return [(key, payload or {}, [OutgoingMessage.from_dict(r) for r in replies or []])
-            for _id, key, payload, replies in sorted(rows, key=lambda r: r[0])]
+            for key, payload, replies in rows]

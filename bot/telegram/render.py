@@ -58,7 +58,7 @@ async def converse(bot: Bot, session: AsyncSession, chat_id: int, incoming: Inco
                                                        external_id=incoming.user_id)
         await queue_reply(session, citizen=citizen, messages=replies, error=str(exc))
     if key is not None:
-        await turns.done(session, "telegram", key)
+        await turns.mark(session, "telegram", key, "done")
     await session.commit()
 
 
@@ -78,7 +78,7 @@ async def recover(limit: int = 200) -> dict[str, int]:
                 continue
             log.warning("telegram replies of update %s given up (%s)", key, exc)
         async with session_scope() as session:
-            await turns.done(session, "telegram", key)
+            await turns.mark(session, "telegram", key, "done")
     return {"telegram_redelivered": sent}
 
 

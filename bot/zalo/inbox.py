@@ -29,17 +29,14 @@ import os
 import socket
 import zlib
 from datetime import timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, or_
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
 from bot.dialogue import turns
-from bot.dialogue.models import ProcessedEvent
 from bot.zalo.events import to_incoming
 
 log = logging.getLogger(__name__)
@@ -121,8 +118,9 @@ class Inbox:
                                   "created_at": now, "lane": lane_of(event)})
         async with writing(), session_scope() as session:
             conn = await session.connection()
-            result = await conn.execute(_claim_insert(conn.dialect.name), list(rows.values()))
+            result = await conn.execute(turns.insert_new(conn.dialect.name), list(rows.values()))
             return set(result.scalars().all())
+
     def enqueue(self, key: str, event: dict[str, Any]) -> None:
         self.queues[_lane(event, self.workers)].put_nowait((key, event))
 
@@ -136,12 +134,6 @@ class Inbox:
                     await _process(event, key)
             except Exception:  # process() records failures itself; never let the worker die
                 log.exception("zalo worker")
-
-
-@lru_cache(maxsize=4)
-def _claim_insert(dialect: str) -> Any:
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ProcessedEvent)
-    return ins.on_conflict_do_nothing(index_elements=["channel", "event_id"]).returning(ProcessedEvent.event_id)
 
 
 def lane_of(event: dict[str, Any]) -> int:
@@ -188,48 +180,26 @@ async def take(*, limit: int = TAKE, stale_only: bool = False, share: tuple[int,
     event is taken twice). `stale_only` (recovery): only events nobody took within STALE, or
     whose worker took them more than STALE ago and never finished. `share` (i, N): worker i of
     N takes only the events whose lane is i mod N."""
+    events = turns.EVENTS.c
     cutoff = utcnow() - STALE
-    ready = ProcessedEvent.status == "received"
+    ready = events.status == "received"
     if stale_only:
-        ready = or_(
-            and_(ready, ProcessedEvent.created_at < cutoff),
-            and_(ProcessedEvent.status == "processing", ProcessedEvent.claimed_at < cutoff),
-        )
+        ready = or_(and_(ready, events.created_at < cutoff),
+                    and_(events.status == "processing", events.claimed_at < cutoff))
     worker, workers = share
     if workers > 1:
-        ready = and_(ready, ProcessedEvent.lane % workers == worker)
-    pick = (
-        select(ProcessedEvent.id)
-        .where(ProcessedEvent.channel == "zalo", ready, ProcessedEvent.payload.is_not(None))
-        .order_by(ProcessedEvent.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+        ready = and_(ready, events.lane % workers == worker)
+    where = and_(events.channel == "zalo", ready, events.payload.is_not(None))
     async with writing(), session_scope() as session:
-        ids = list((await session.scalars(pick)).all())
-        if not ids:
-            return []
-        rows = (await session.execute(
-            update(ProcessedEvent)
-            .where(ProcessedEvent.id.in_(ids), ready)
-            .values(status="processing", claimed_at=utcnow())
-            .returning(ProcessedEvent.id, ProcessedEvent.event_id, ProcessedEvent.payload)
-            .execution_options(synchronize_session=False)
-        )).all()
-    return [(key, payload) for _id, key, payload in sorted(rows, key=lambda r: r[0])]
+        rows = await turns.claim(session, where, limit, {"status": "processing", "claimed_at": utcnow()},
+                                 events.event_id, events.payload)
+    return [(key, payload) for key, payload in rows]
 
 
 async def take_one(key: str) -> bool:
     """Take one known event (inline mode); False when someone else already has."""
     async with writing(), session_scope() as session:
-        taken = (await session.execute(
-            update(ProcessedEvent)
-            .where(ProcessedEvent.channel == "zalo", ProcessedEvent.event_id == key,
-                   ProcessedEvent.status == "received")
-            .values(status="processing", claimed_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )).rowcount
-    return bool(taken)
+        return await turns.mark(session, "zalo", key, "processing", only_from="received", claimed_at=utcnow()) > 0
 
 
 async def process_batch(events: list[tuple[str, dict[str, Any]]], lanes: int, stride: int = 1) -> None:

@@ -20,9 +20,8 @@ from fastapi.responses import JSONResponse
 from backend.citizens import service as citizens_service
 from backend.core.config import get_settings
 from backend.core.db import session_scope
-from bot.dialogue import engine
+from bot.dialogue import engine, turns
 from bot.dialogue.messages import OutgoingMessage
-from bot.dialogue.models import ProcessedEvent
 from bot.zalo.events import event_key, ignored, to_incoming
 from bot.zalo.inbox import get_inbox, writing
 from nlu import service as nlu_service
@@ -45,22 +44,12 @@ def signature_ok(raw: bytes, event: dict[str, Any], header: str | None) -> bool:
     return hmac.compare_digest(given.lower(), expected_mac(raw, event, secret))
 
 
-_EVENTS = ProcessedEvent.__table__
-
-
-def _event_row(key: str) -> Any:
-    # A Core statement on the table: no ORM object is loaded in these sessions, and the ORM's
-    # bulk-update machinery cost the inbox worker about a tenth of its time per event.
-    return _EVENTS.update().where(_EVENTS.c.channel == "zalo", _EVENTS.c.event_id == key)
-
-
 async def _mark(key: str, status: str, session: Any = None, **values: Any) -> None:
-    stmt = _event_row(key).values(status=status, **values)
     if session is not None:
-        await (await session.connection()).execute(stmt)
+        await turns.mark(session, "zalo", key, status, **values)
         return
     async with writing(), session_scope() as own:
-        await (await own.connection()).execute(stmt)
+        await turns.mark(own, "zalo", key, status, **values)
 
 
 async def process(event: dict[str, Any], key: str, receipts: Receipts | None = None) -> None:
@@ -137,11 +126,7 @@ class Receipts:
             return
         try:
             async with writing(), session_scope() as session:
-                await (await session.connection()).execute(
-                    _EVENTS.update()
-                    .where(_EVENTS.c.channel == "zalo", _EVENTS.c.event_id.in_(keys), _EVENTS.c.status == "answered")
-                    .values(status="done")
-                )
+                await turns.mark(session, "zalo", keys, "done", only_from="answered")
         except Exception:
             self.keys[:0] = keys  # tried again with the next flush
             raise

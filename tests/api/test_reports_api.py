@@ -20,6 +20,15 @@ async def hotline(make_user: Factory) -> dict[str, str]:
     return auth_headers(await make_user("hotline"))
 
 
+@pytest.fixture
+async def cached(app_client: httpx.AsyncClient, make_user: Factory) -> tuple[int, dict[str, str]]:
+    """A hotline account (id, headers) whose token the API has just verified and remembers."""
+    user = await make_user("hotline", username="cached")
+    headers = auth_headers(user)
+    assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 200
+    return user.id, headers
+
+
 async def test_token_endpoint_issues_a_bearer_token(app_client: httpx.AsyncClient, make_user: Factory) -> None:
     await make_user("admin", username="boss", password="secret123")
     r = await app_client.post("/api/v1/auth/token", data={"username": "boss", "password": "secret123"})
@@ -43,14 +52,12 @@ async def test_account_locks_after_repeated_failures(app_client: httpx.AsyncClie
 
 
 async def test_a_deactivated_account_is_refused_at_once_despite_the_token_cache(
-    app_client: httpx.AsyncClient, make_user: Factory, session: AsyncSession
+    app_client: httpx.AsyncClient, cached: tuple[int, dict[str, str]], session: AsyncSession
 ) -> None:
     from backend.staff.models import User
 
-    user = await make_user("hotline", username="leaving")
-    headers = auth_headers(user)
-    assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 200  # now cached
-    account = await session.get(User, user.id)
+    user_id, headers = cached
+    account = await session.get(User, user_id)
     assert account is not None
     account.active = False
     await session.commit()
@@ -251,15 +258,13 @@ async def test_openapi_docs_are_served(app_client: httpx.AsyncClient) -> None:
 
 
 async def test_the_token_cache_forgets_accounts_removed_in_bulk(
-    app_client: httpx.AsyncClient, make_user: Factory, session: AsyncSession
+    app_client: httpx.AsyncClient, cached: tuple[int, dict[str, str]], session: AsyncSession
 ) -> None:
     from sqlalchemy import delete
 
     from backend.staff.models import User
 
-    user = await make_user("hotline", username="gone")
-    headers = auth_headers(user)
-    assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 200  # now cached
-    await session.execute(delete(User).where(User.id == user.id))
+    user_id, headers = cached
+    await session.execute(delete(User).where(User.id == user_id))
     await session.commit()
     assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 401
