@@ -3,8 +3,6 @@ Views parse, call a service, render; the hotline desk and the admin pages have t
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 from urllib.parse import quote
 
@@ -17,6 +15,7 @@ from admin.deps import Form, StaffUser, actor, audit, require
 from admin.queue import EXPORT_COLUMNS, PAGE_SIZE, QueueQuery, allowed_actions, export_rows
 from admin.web import HtmlRoute, render
 from backend.catalog import service as catalog_service
+from backend.core import tabular
 from backend.core.db import utcnow
 from backend.core.deps import SessionDep
 from backend.core.errors import AuthenticationFailed, ValidationFailed
@@ -129,28 +128,14 @@ async def _export_reports(request: Request, session: Any, user: Any) -> list[Any
 @router.get("/export.csv")
 async def export_csv(request: Request, session: SessionDep, user: StaffUser) -> Response:
     rows = export_rows(await _export_reports(request, session, user), utcnow())
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(EXPORT_COLUMNS)
-    writer.writerows(rows)
-    return Response("\ufeff" + buf.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(tabular.to_csv(EXPORT_COLUMNS, rows), media_type=tabular.CSV_MEDIA_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="phan-anh.csv"'})
 
 
 @router.get("/export.xlsx")
 async def export_xlsx(request: Request, session: SessionDep, user: StaffUser) -> Response:
-    from openpyxl import Workbook
-
     rows = export_rows(await _export_reports(request, session, user), utcnow())
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Phản ánh")
-    sheet.append(list(EXPORT_COLUMNS))
-    for row in rows:
-        sheet.append(row)
-    buf = io.BytesIO()
-    book.save(buf)
-    return Response(buf.getvalue(),
-                    media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(tabular.to_xlsx({"Phản ánh": (EXPORT_COLUMNS, rows)}), media_type=tabular.XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": 'attachment; filename="phan-anh.xlsx"'})
 
 

