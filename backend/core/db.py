@@ -90,6 +90,14 @@ def attach(session: Any, model: type[T], values: dict[str, Any]) -> T:
     return obj
 
 
+def dialect_insert(dialect: str, table: Any) -> Any:
+    """`INSERT` with `ON CONFLICT` support for the session's dialect (PostgreSQL or SQLite):
+    `dialect_insert(session.bind.dialect.name, Model)`."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
