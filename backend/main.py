@@ -19,6 +19,7 @@ from backend.core import docs
 from backend.core.config import get_settings
 from backend.core.db import dispose_engine, get_engine, get_sessionmaker
 from backend.core.errors import DomainError, NotFound
+from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
 
 log = get_logger(__name__)
@@ -127,6 +128,7 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)
     docs.install(app)
 
     from backend.catalog.views import router as catalog_router

@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     description_max_chars: int = 4000
     photo_max_bytes: int = 10 * 1024 * 1024
     photos_per_report: int = 5
+    request_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)  # JSON, forms, webhooks (uploads: photos)
     rating_window_days: int = 14
     access_token_minutes: int = 12 * 60
 
