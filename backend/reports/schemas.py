@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
-Action = Literal["assign", "start", "resolve", "reject", "reopen", "close"]
+Action = Literal["assign", "start", "resolve", "reject", "reopen", "close", "duplicate"]
 
 
 class ReportCreate(BaseModel):
@@ -65,6 +65,7 @@ class TransitionIn(BaseModel):
     action: Action
     note: str | None = Field(default=None, max_length=4000)
     agency: str | None = None
+    original: str | None = Field(default=None, max_length=16)  # `duplicate`: the report it merges into
 
 
 class RatingIn(BaseModel):
