@@ -319,10 +319,10 @@ def scheduler() -> None:
 @jobs_app.command("list")
 def jobs_list() -> None:
     """List the scheduled jobs."""
-    from backend.scheduler import JOBS
+    from backend.scheduler import all_jobs
 
     table = Table("job", "schedule", "what it does")
-    for job in JOBS:
+    for job in all_jobs():
         table.add_row(job.name, job.schedule_text, job.doc)
     console.print(table)
 

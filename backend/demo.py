@@ -18,6 +18,7 @@ from backend.citizens import service as citizen_service
 from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.core.db import utcnow
+from backend.reports import queries
 from backend.reports import service as report_service
 from backend.reports.models import Rating, Report, ReportEvent
 from backend.reports.schemas import ReportCreate
@@ -88,7 +89,7 @@ async def load_demo(
                 category=item.get("category"),
             ),
         )
-        report = await report_service.get(session=session, code=created.report.code)
+        report = await queries.get(session=session, code=created.report.code)
         for action in PATHS[item.get("status", "new")]:
             if action == "assign" and report.status != "new":
                 continue

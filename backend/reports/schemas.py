@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from backend.core.text import has_words
 
 CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
-Action = Literal["assign", "start", "resolve", "reject", "reopen", "close"]
+Action = Literal["assign", "start", "resolve", "reject", "reopen", "close", "duplicate"]
 
 
 class ReportCreate(BaseModel):
@@ -69,6 +69,7 @@ class TransitionIn(BaseModel):
     action: Action
     note: str | None = Field(default=None, max_length=4000)
     agency: str | None = None
+    original: str | None = Field(default=None, max_length=16)  # `duplicate`: the report it merges into
 
 
 class RatingIn(BaseModel):
