@@ -27,12 +27,13 @@ from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.core.errors import DomainError, NotFound
 from backend.geo import service as geo_service
+from backend.notifications.messages import OutgoingMessage
 from backend.notifications.models import Outbox
 from backend.reports import media
 from backend.reports import service as reports_service
 from backend.reports.models import Report, Status, Supporter
 from backend.reports.schemas import ReportCreate
-from bot.dialogue.messages import IncomingMessage, OutgoingMessage, PhotoRef
+from bot.dialogue.messages import IncomingMessage, PhotoRef
 from bot.dialogue.state import expire_if_idle, get_store
 from bot.dialogue.texts import is_english, status_label, t
 from nlu import service as nlu_service
