@@ -57,6 +57,8 @@ def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
         return [OutgoingMessage(text, _rate_buttons(code))]
     if row.kind == "rejected":
         return [OutgoingMessage(t("n_rejected", lang, code=code, note=p.get("note") or ""))]
+    if row.kind == "merged" and p.get("original"):  # merged into the report filed first
+        return [OutgoingMessage(t("n_merged", lang, code=code, original=p["original"]))]
     if row.kind == "closed":
         return [OutgoingMessage(t("n_closed", lang, code=code))]
     return [OutgoingMessage(t("n_other", lang, code=code, status=status_label(str(p.get("status", "")), lang)))]

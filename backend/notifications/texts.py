@@ -33,6 +33,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Phản ánh {code} không được tiếp nhận xử lý. Lý do: {note}",
         "Report {code} was not accepted. Reason: {note}",
     ),
+    "n_merged": (
+        "Phản ánh {code} trùng với phản ánh {original} đã được tiếp nhận trước đó nên đã được gộp vào. "
+        "Bạn sẽ nhận kết quả xử lý của {original} qua kênh này.",
+        "Report {code} is the same as report {original}, filed earlier, and has been merged into it. "
+        "You will hear the result of {original} here.",
+    ),
     "n_closed": ("Phản ánh {code} đã đóng.", "Report {code} is closed."),
     "n_other": ("Phản ánh {code}: {status}", "Report {code}: {status}"),
     "n_rating_reminder": (

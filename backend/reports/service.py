@@ -30,6 +30,7 @@ from backend.core.errors import (
     ValidationFailed,
 )
 from backend.geo import service as geo_service
+from backend.notifications import service as notification_service
 from backend.reports import media
 from backend.reports.models import (
     OPEN_SQL,
@@ -300,9 +301,12 @@ async def create(
     actor: Actor,
     citizen: Citizen | None = None,
     channel: str | None = None,
+    receipt_in_chat: bool = False,
 ) -> Created:
     """Validate -> classify -> place -> route -> deadline -> store with its first timeline events
-    -> look for duplicates nearby (offered, never dropped) -> queue the citizen's receipt."""
+    -> look for duplicates nearby (offered, never dropped) -> queue the citizen's receipt.
+    `receipt_in_chat`: the chat's reply is the receipt (the queued one would say it twice: it is
+    kept on the outbox as sent)."""
     settings = get_settings()
     if len(report_in.description) > settings.description_max_chars:
         raise ValidationFailed(f"Mô tả dài quá {settings.description_max_chars} ký tự", field="description")
@@ -388,6 +392,8 @@ async def create(
     from backend.reports import flows  # local: flows import this module
 
     await flows.report_created_flow(session=session, report=report)
+    if receipt_in_chat:
+        await notification_service.mark_sent(session=session, dedupe_key=f"{report.code}:received")
     return Created(report=report, duplicates=duplicates)
 
 
@@ -808,3 +814,18 @@ async def reports_of_citizen(*, session: AsyncSession, citizen: Citizen, limit: 
         .limit(limit)
     )
     return (await session.scalars(stmt)).all()
+
+
+async def rateable_for(*, session: AsyncSession, citizen: Citizen) -> Report | None:
+    """The report a citizen's bare rating is for: the latest one they filed or support that was
+    resolved (or closed) within the rating window."""
+    window = utcnow() - timedelta(days=get_settings().rating_window_days)
+    supported = select(Supporter.report_id).where(Supporter.citizen_id == citizen.id)
+    stmt = (
+        select(Report)
+        .where(or_(Report.citizen_id == citizen.id, Report.id.in_(supported)),
+               Report.status.in_((Status.resolved, Status.closed)), Report.resolved_at >= window)
+        .order_by(Report.resolved_at.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)
