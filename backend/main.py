@@ -88,7 +88,7 @@ def install_error_handlers(app: FastAPI) -> None:
             loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             errors.append({"field": loc, "message": err.get("msg", "invalid")})
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
-            return _error(400, "malformed_json", "Dữ liệu JSON không hợp lệ / malformed JSON body", errors=errors)
+            return _error(400, "malformed_json", "Dữ liệu JSON không hợp lệ", errors=errors)
         message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
         return _error(422, "validation_error", message or "invalid input", errors=errors)
 
@@ -99,7 +99,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", error=str(exc))
-        return _error(500, "internal_error", "Lỗi hệ thống, vui lòng thử lại / internal error")
+        return _error(500, "internal_error", "Lỗi hệ thống, vui lòng thử lại")
 
 
 class ParseIn(BaseModel):
@@ -193,10 +193,10 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
             attachment = await session.get(Attachment, attachment_id)
             allowed = attachment is not None and (attachment.public or await _is_staff(request, session))
         if not allowed or attachment is None:
-            raise NotFound("Không tìm thấy ảnh / photo not found")
+            raise NotFound("Không tìm thấy ảnh")
         path = media_path(attachment.sha256, attachment.content_type)
         if not path.exists():
-            raise NotFound("Không tìm thấy ảnh / photo not found")
+            raise NotFound("Không tìm thấy ảnh")
         return FileResponse(
             path, media_type=attachment.content_type, headers={"Cache-Control": "private, max-age=3600"}
         )
