@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -68,6 +68,16 @@ def install_edges() -> None:
     jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)
 
 
+MACHINE_PREFIXES = ("/api/", "/open311/", "/webhooks/", "/media/", "/static/", "/docs-assets/", "/healthz")
+NOT_FOUND_TEXT = "Không tìm thấy trang này. Đường dẫn có thể đã sai hoặc trang không còn nữa."
+METHOD_TEXT = "Trang này không nhận yêu cầu kiểu này."
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page gets a Vietnamese HTML error; the JSON API keeps JSON errors."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(MACHINE_PREFIXES)
+
+
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": code, "detail": message, **extra})
 
@@ -93,7 +103,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error(422, "validation_error", message or "invalid input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and _wants_page(request):  # a person's browser, not a client
+            page: Callable[[Request, int, str], Response] | None = _optional("admin.web:error_page")
+            if page is not None:
+                return page(request, exc.status_code, NOT_FOUND_TEXT if exc.status_code == 404 else METHOD_TEXT)
         return _error(exc.status_code, "http_error", str(exc.detail))
 
     @app.exception_handler(Exception)
