@@ -22,7 +22,6 @@ from backend.core.errors import DomainError, NotFound
 from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
 from backend.notifications import channels, email
-from bot import cli as terminal
 from bot.dialogue import scheduled as dialogue_jobs
 from bot.telegram import render as telegram
 from bot.zalo import render as zalo
@@ -63,7 +62,6 @@ def install_edges() -> None:
     serve`, `phananh scheduler`, `phananh jobs`, the bots); idempotent."""
     channels.register("zalo", zalo.send_messages, recover=zalo_worker.recover)
     channels.register("telegram", telegram.send_notification, recover=telegram.recover)
-    channels.register("cli", terminal.send_notification)
     channels.register("email", email.send_messages)  # staff alerts
     jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)
 

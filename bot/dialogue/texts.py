@@ -86,6 +86,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Sự việc ở đâu? Bấm \"📍 Gửi vị trí\" hoặc gõ địa chỉ (số nhà, đường, phường/xã).",
         "Where is it? Tap \"📍 Send location\" or type the address (street and ward/commune).",
     ),
+    "ask_location_typed": (
+        "Sự việc ở đâu? Gõ địa chỉ (số nhà, đường, phường/xã) hoặc toạ độ \"vĩ độ, kinh độ\".",
+        "Where is it? Type the address (street and ward/commune) or the coordinates \"lat, lon\".",
+    ),
     "location_button": ("📍 Gửi vị trí", "📍 Send location"),
     "contact_button": ("📞 Gửi số điện thoại", "📞 Share my phone number"),
     "contact_form_title": ("Chia sẻ số điện thoại", "Share your phone number"),
@@ -115,6 +119,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "photo_received": (
         "Đã nhận ảnh {count}/{photos}. Gửi thêm, hoặc gõ \"xong\" để tiếp tục.",
         "Photo {count}/{photos} received. Send more, or type \"done\" to continue.",
+    ),
+    "photo_received_first": (
+        "Đã nhận ảnh {count}/{photos}.",
+        "Photo {count}/{photos} received.",
+    ),
+    "photo_all_received": (
+        "Đã nhận đủ {photos}/{photos} ảnh.",
+        "All {photos} photos received.",
     ),
     "photo_bad": ("Ảnh không hợp lệ: {reason}", "The photo was not accepted: {reason}"),
     "photo_limit": (
