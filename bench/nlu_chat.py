@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import statistics
 import time
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -32,11 +31,10 @@ def _percentile(values: list[float], share: float) -> float:
 
 def run(console: Console | None = None) -> dict:
     from nlu import evaluation, service
-    from nlu import model as model_module
     from nlu.dataset import load_file
 
     console = console or Console()
-    built = model_module.load(var_dir=Path(service._settings().var_dir).resolve())
+    built = service._builtin()  # the model of VAR_DIR, held by the service as in production
     report = evaluation.holdout(evaluation.builtin_predictor(built), FRESH_FILE)
     careful, chat = report.by_style["careful"][1], report.by_style["chat"][1]
     figures: dict[str, float | str] = {

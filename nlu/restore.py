@@ -28,6 +28,8 @@ _TOKEN = re.compile(r"\w+", re.UNICODE)
 _BOUNDARY = "<s>"
 # Interpolation weight of the bigram estimate, and the unigram floor for an unseen pair.
 BIGRAM_WEIGHT = 0.8
+UNSEEN = 1e-6  # P(b) of a word never seen with diacritics (kept as typed)
+_UNSEEN_LOG = math.log((1 - BIGRAM_WEIGHT) * UNSEEN)
 
 # Chat abbreviations -> accented words, keyed on the diacritic-free token (cf. nlu.text, whose
 # expansions feed the diacritic-free view).
@@ -103,8 +105,10 @@ def expand(text: str) -> list[str]:
 class Restorer:
     candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # plain -> accented forms
     unigram: dict[str, float] = field(default_factory=dict)  # log P(accented form | its plain form)
-    bigram: dict[tuple[str, str], float] = field(default_factory=dict)  # P(b | a) for seen pairs
-    following: dict[str, float] = field(default_factory=dict)  # P(b) over all tokens (floor)
+    # log(λ P(b | a) + (1 - λ) P(b)) for the pairs seen in training, and log((1 - λ) P(b)) for the
+    # others: the interpolated transition, precomputed so decoding does no arithmetic but sums.
+    bigram: dict[tuple[str, str], float] = field(default_factory=dict)
+    unseen: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def train(cls, texts: Iterable[str]) -> Restorer:
@@ -132,8 +136,12 @@ class Restorer:
             restorer.candidates[plain] = ordered
             for form in ordered:
                 restorer.unigram[form] = math.log(counts[form] / n_plain)
-        restorer.bigram = {(a, b): n / starts[a] for (a, b), n in pairs.items()}
-        restorer.following = {form: n / total for form, n in forms.items()}
+        unigram = {form: n / total for form, n in forms.items()}
+        restorer.bigram = {
+            (a, b): math.log(BIGRAM_WEIGHT * n / starts[a] + (1 - BIGRAM_WEIGHT) * unigram.get(b, UNSEEN))
+            for (a, b), n in pairs.items()
+        }
+        restorer.unseen = {form: math.log((1 - BIGRAM_WEIGHT) * p) for form, p in unigram.items()}
         return restorer
 
     def _options(self, token: str) -> tuple[str, ...]:
@@ -142,8 +150,8 @@ class Restorer:
         return self.candidates.get(token) or (token,)
 
     def _transition(self, a: str, b: str) -> float:
-        p = BIGRAM_WEIGHT * self.bigram.get((a, b), 0.0) + (1 - BIGRAM_WEIGHT) * self.following.get(b, 1e-6)
-        return math.log(p)
+        found = self.bigram.get((a, b))
+        return found if found is not None else self.unseen.get(b, _UNSEEN_LOG)
 
     def restore_tokens(self, tokens: list[str]) -> list[str]:
         """The most likely accented sequence (Viterbi over each token's accented forms)."""
