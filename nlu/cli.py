@@ -80,6 +80,13 @@ def evaluate(
     if cv == 1 or cv < 0:
         _fail("--cv needs at least 2 folds, e.g. --cv 5")
     _check_data()
+    if diet:
+        from nlu.diet import DietUnavailable, venv_python
+
+        try:
+            venv_python()  # before minutes of built-in work, not after
+        except DietUnavailable as exc:
+            _fail(str(exc))
     files = [path for path in evaluation.EVALUATION_FILES if path.exists()]
     if not files:
         _fail("no evaluation file in nlu/tests/ (fresh.yml, test_nlu.yml): restore them from git")
@@ -98,14 +105,10 @@ def evaluate(
         title = f"built-in · {cv}-fold cross-validation (hand-written data)"
         print_report(console, title, engines["built-in"]["cv"], errors)
     if diet:
-        from nlu.diet import DietUnavailable
-
         n_train = 1 + cv
         with console.status(f"Rasa DIET: {n_train} training run(s) in the Rasa venv (minutes each on 2 CPUs)"):
             try:
                 engines["Rasa DIET"] = evaluation.diet_reports(cv)
-            except DietUnavailable as exc:
-                _fail(str(exc))
             except RuntimeError as exc:
                 _fail(f"{exc}: see 'bash nlu/scripts/rasa.sh venv'")
         for name, report in engines["Rasa DIET"].items():
