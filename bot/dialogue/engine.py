@@ -213,8 +213,8 @@ class Conversation(ReportForm, FollowUps):
             self.say("ask_code")
         elif intent == "give_rating":
             self.say("rating_hint")
-        elif intent == "out_of_scope":  # small talk or gibberish: say so, and how to go on
-            self.say("not_understood")
+        elif intent == "out_of_scope":  # an administrative question, not a field report: where it goes
+            self.say("out_of_scope")
         else:
             self.say("help", photos=self.settings.photos_per_report)
 

@@ -56,3 +56,8 @@ async def test_telegram_still_offers_the_location_button(session):
     telegram = Chat(session, channel="telegram", user_id="t2")
     await telegram.send(LITTER)
     assert "Gửi vị trí" in telegram.last[-1].text and telegram.last[-1].request_location
+
+
+async def test_an_administrative_question_is_told_where_such_questions_go(chat):
+    reply = await chat.says("cho hỏi thủ tục làm căn cước công dân cho con ở đâu vậy ạ")
+    assert "dichvucong.gov.vn" in reply
