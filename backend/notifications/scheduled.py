@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from backend.notifications.channels import RECOVERIES
 from backend.notifications.sender import deliver_due
 
 
-async def outbox_retry() -> dict[str, Any]:
+async def outbox_retry(now: datetime | None = None) -> dict[str, Any]:
     """Send due outbox messages (new ones and retries), after each channel's recovery hook has
     finished the chat turns a crash left behind (Zalo events not processed, replies of a turn
     committed but not sent)."""
