@@ -37,6 +37,8 @@ LOCATION_CHANNELS = frozenset({"zalo", "telegram"})
 
 
 class ConversationBase:
+    """One turn's conversation: who, what they sent, the state it reads and changes, the replies."""
+
     def __init__(self, session: AsyncSession, msg: IncomingMessage, citizen: Citizen, data: dict[str, Any]) -> None:
         self.session = session
         self.msg = msg
