@@ -31,7 +31,6 @@ from backend.core.jobs import Job
 from backend.core.logging import get_logger
 from backend.dashboard.scheduled import JOBS as DASHBOARD_JOBS
 from backend.notifications.scheduled import JOBS as NOTIFICATION_JOBS
-from backend.notifications.scheduled import zalo_token_refresh
 from backend.reports.scheduled import JOBS as REPORT_JOBS
 
 log = get_logger(__name__)
@@ -41,17 +40,11 @@ LEASE_SECONDS = 60
 RENEW_SECONDS = 20
 
 
-async def _zalo_token_refresh(now: datetime | None = None) -> dict[str, Any]:
-    """Until the Zalo edge registers its own `zalo-token-refresh` at start-up; then delete it."""
-    return await zalo_token_refresh()
-
-
 # The domains' jobs, one line per domain module.
 DOMAIN_JOBS: list[Job] = [
     *REPORT_JOBS,
     *NOTIFICATION_JOBS,
     *DASHBOARD_JOBS,
-    Job("zalo-token-refresh", _zalo_token_refresh, 1800, "mỗi 30 phút", "Làm mới token Zalo OA trước khi hết hạn"),
 ]
 
 
