@@ -64,7 +64,7 @@ async def test_deadline_watch_escalates_an_overdue_report_once(site):
 async def test_an_overdue_report_reaches_the_agencys_officers_and_the_ioc_once(site):
     await site.user("canbo", "officer", agency="UBND-24121")
     await site.user("giamsat", "supervisor")
-    await site.user("khac", "officer", agency="UBND-24133")
+    await site.user("khac", "officer", agency="UBND-24163")
     async with site.db() as session:
         for username, contact in (("canbo", "111"), ("giamsat", "222"), ("khac", "333")):
             await session.execute(update(User).where(User.username == username).values(telegram_chat_id=contact))
