@@ -63,7 +63,8 @@ async def deadline_watch(now: datetime | None = None) -> dict[str, Any]:
                                  Report.due_at < now, Report.id.not_in(already))
             .order_by(Report.due_at).limit(BATCH))).all()
         for report in very_late:
-            if now - report.created_at < LATE_FACTOR * (report.due_at - report.created_at):
+            allowed = report.due_at - report.created_at
+            if allowed <= timedelta(0) or now - report.created_at < LATE_FACTOR * allowed:
                 continue
             add_event(session, report, Actor.system(), "escalate_3x", public=False,
                       note=f"Quá hạn gấp {LATE_FACTOR} lần thời gian cho phép: báo lãnh đạo IOC",
