@@ -26,6 +26,7 @@ log = get_logger(__name__)
 # and the attribute holding an APIRouter. Missing modules are skipped so the core runs alone.
 EXTRA_ROUTERS = (
     "bot.zalo.webhook:router",
+    "bot.zalo.site:router",
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
     "admin.views:router",

@@ -17,6 +17,7 @@ import backend.models  # noqa: F401  (every table mapped: a job may run in a bar
 from backend.citizens.models import Citizen
 from backend.core.actor import Actor
 from backend.core.db import get_sessionmaker, utcnow
+from backend.notifications import receipts
 from backend.notifications.models import Outbox
 from backend.notifications.service import MAX_ATTEMPTS, backoff
 from bot.dialogue.messages import OutgoingMessage
@@ -36,13 +37,14 @@ class DeliveryError(Exception):
         self.retry_at = retry_at
 
 
-Sender = Callable[[str, list[OutgoingMessage]], Awaitable[None]]
+# A sender may return the channel's receipts ({"message_id", "route"}) of what it sent.
+Sender = Callable[[str, list[OutgoingMessage]], Awaitable[list[dict[str, Any]] | None]]
 
 
-async def _send_zalo(recipient: str, messages: list[OutgoingMessage]) -> None:
-    from bot.zalo.render import send_messages
+async def _send_zalo(recipient: str, messages: list[OutgoingMessage]) -> list[dict[str, Any]]:
+    from bot.zalo.delivery import send_outbox
 
-    await send_messages(recipient, messages)
+    return await send_outbox(recipient, messages)
 
 
 async def _send_telegram(recipient: str, messages: list[OutgoingMessage]) -> None:
@@ -72,19 +74,28 @@ def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
     code = p.get("code", "")
     if row.kind == "reply":  # a chat reply that could not be sent at once
         return [OutgoingMessage.from_dict(m) for m in p.get("messages", [])]
-    if row.kind == "received":
+    messages = _render(row.kind, p, code, lang)
+    for message in messages:  # about the person's report: may go another way past a chat window
+        message.notice = {"kind": row.kind, "code": code, "status": p.get("status", ""), "note": p.get("note")}
+    return messages
+
+
+def _render(kind: str, p: dict[str, Any], code: str, lang: str) -> list[OutgoingMessage]:
+    if kind in ("question", "question_reminder"):
+        return [OutgoingMessage(t(f"n_{kind}", lang, code=code, question=p.get("question", "")))]
+    if kind == "received":
         return [OutgoingMessage(t("n_received", lang, code=code, due=_due(p.get("due_at"), lang)))]
-    if row.kind == "assigned":
+    if kind == "assigned":
         return [OutgoingMessage(t("n_assigned", lang, code=code, agency=p.get("agency") or t("none", lang)))]
-    if row.kind == "in_progress":
+    if kind == "in_progress":
         return [OutgoingMessage(t("n_in_progress", lang, code=code))]
-    if row.kind == "resolved":
+    if kind == "resolved":
         text = t("n_resolved", lang, code=code, note=p.get("note") or "") + t("rating_hint", lang)
         buttons = [(f"{'⭐' * n}", f"rate:{code}:{n}") for n in range(1, 6)]
         return [OutgoingMessage(text, buttons, photo=p.get("photo"))]
-    if row.kind == "rejected":
+    if kind == "rejected":
         return [OutgoingMessage(t("n_rejected", lang, code=code, note=p.get("note") or ""))]
-    if row.kind == "closed":
+    if kind == "closed":
         return [OutgoingMessage(t("n_closed", lang, code=code))]
     return [OutgoingMessage(t("n_other", lang, code=code, status=status_label(str(p.get("status", "")), lang)))]
 
@@ -139,10 +150,11 @@ async def _deliver_one(row_id: int, senders: dict[str, Sender]) -> str:
         await session.commit()
     sender = senders.get(channel)
     error: DeliveryError | None = None
+    sent: list[dict[str, Any]] | None = None
     try:
         if sender is None:
             raise DeliveryError(f"no sender for channel {channel}", final=True)
-        await sender(recipient, messages)
+        sent = await sender(recipient, messages)
     except DeliveryError as exc:
         error = exc
     except Exception as exc:  # timeouts, connection errors, 5xx: try again later
@@ -153,6 +165,7 @@ async def _deliver_one(row_id: int, senders: dict[str, Sender]) -> str:
         row.attempts += 1
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+            receipts.record(session, row, sent or [])
             outcome = "sent"
         else:
             outcome = await _failed(session, row, str(error) or type(error).__name__, final=error.final,
@@ -177,6 +190,7 @@ async def _tell_staff(session: AsyncSession, row: Outbox) -> None:
     if row.report_id is None:
         return
     from backend.reports.models import Report
+    from backend.reports.questions import open_callback
     from backend.reports.service import add_event
 
     report = await session.get(Report, row.report_id)
@@ -184,6 +198,9 @@ async def _tell_staff(session: AsyncSession, row: Outbox) -> None:
         add_event(session, report, Actor.system(), "notify_failed", public=False,
                   note=f"Không gửi được tin '{row.kind}' cho người dân qua {row.channel}: {row.last_error}",
                   data={"outbox": row.id, "kind": row.kind})
+        # Nothing reached the person: the hotline calls them (the report page lists the task).
+        await open_callback(session=session, report=report, reason="unreachable",
+                            note=f"Không nhắn được tin '{row.kind}' qua {row.channel}: {(row.last_error or '')[:300]}")
 
 
 async def queue_reply(session: AsyncSession, *, citizen: Citizen, messages: list[OutgoingMessage],

@@ -235,6 +235,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "n_closed": ("Phản ánh {code} đã đóng.", "Report {code} is closed."),
     "n_other": ("Phản ánh {code}: {status}", "Report {code}: {status}"),
+    "n_question": (
+        "Cán bộ xử lý phản ánh {code} hỏi bạn:\n«{question}»\nHãy trả lời bằng tin nhắn tiếp theo (chữ hoặc ảnh).",
+        "The officer handling report {code} asks you:\n«{question}»\nPlease answer in your next message "
+        "(text or a photo).",
+    ),
+    "n_question_reminder": (
+        "Nhắc lại: cán bộ xử lý phản ánh {code} vẫn chờ bạn trả lời:\n«{question}»",
+        "Reminder: the officer handling report {code} is still waiting for your answer:\n«{question}»",
+    ),
+    "answer_thanks": (
+        "Cảm ơn bạn! Câu trả lời đã được gửi đến cán bộ xử lý phản ánh {code}.",
+        "Thank you! Your answer has been passed to the officer handling report {code}.",
+    ),
+    "erase_confirm": (
+        "Bạn muốn xóa dữ liệu cá nhân (tên, số điện thoại, định danh chat) khỏi các phản ánh đã gửi? "
+        "Các phản ánh vẫn được xử lý nhưng ẩn danh, và cán bộ không liên lạc lại được với bạn. "
+        "Gõ \"đồng ý\" để xóa, hoặc \"không\" để giữ lại.",
+        "Delete your personal data (name, phone, chat id) from the reports you sent? The reports stay and "
+        "are still handled, anonymously, and officers cannot contact you. Type \"dong y\" to delete, or "
+        "\"khong\" to keep it.",
+    ),
+    "erased": (
+        "Đã xóa dữ liệu cá nhân của bạn ({reports} phản ánh đã được ẩn danh). Cảm ơn bạn đã sử dụng dịch vụ.",
+        "Your personal data has been deleted ({reports} reports made anonymous). Thank you for using the "
+        "service.",
+    ),
+    "erase_kept": ("Dữ liệu của bạn được giữ nguyên.", "Your data is kept as it was."),
     "none": ("(chưa có)", "(none yet)"),
     "photos_none": ("không có", "none"),
 }

@@ -37,7 +37,7 @@ from sqlalchemy import and_, or_
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
 from bot.dialogue import turns
-from bot.zalo.events import to_incoming
+from bot.zalo.events import to_incoming, user_of
 
 log = logging.getLogger(__name__)
 BATCH = 500  # events claimed (stored) in one transaction
@@ -265,8 +265,9 @@ async def recover(limit: int = 200) -> dict[str, int]:
 
     for key, event, replies in answered:
         incoming = to_incoming(event)
-        if incoming is not None:
-            await deliver(key, incoming.user_id, replies)
+        user = incoming.user_id if incoming is not None else user_of(event)  # user_withdraw's confirmation
+        if user:
+            await deliver(key, user, replies)
     return {"recovered": len(events), "redelivered": len(answered)}
 
 

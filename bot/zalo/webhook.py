@@ -22,7 +22,8 @@ from backend.core.config import get_settings
 from backend.core.db import session_scope
 from bot.dialogue import engine, turns
 from bot.dialogue.messages import OutgoingMessage
-from bot.zalo.events import event_key, ignored, to_incoming
+from bot.zalo import system
+from bot.zalo.events import event_key, ignored, is_system, to_incoming, user_of
 from bot.zalo.inbox import get_inbox, writing
 from nlu import service as nlu_service
 
@@ -61,6 +62,14 @@ async def process(event: dict[str, Any], key: str, receipts: Receipts | None = N
     are marked done through `receipts` (batched by the worker) or at once."""
     incoming = to_incoming(event)
     try:
+        if is_system(event):  # receipts, staff echoes, consent withdrawal: recorded, not talked to
+            async with writing(), session_scope() as session:
+                replies = await system.handle(event, session=session)
+                await _mark(key, "answered" if replies else "done", session, replies=[r.to_dict() for r in replies])
+            user = user_of(event)
+            if replies and user:
+                await deliver(key, user, replies, receipts)
+            return
         if incoming is None:
             await _mark(key, "done")
             return
@@ -149,7 +158,7 @@ async def zalo_webhook(request: Request) -> JSONResponse:
             return JSONResponse({"error": "bad signature"}, status_code=401)
         log.warning("zalo webhook: bad signature, accepted (ZALO_SIGNATURE_MODE=log)")
     name = str(event.get("event_name", ""))
-    if ignored(name):
+    if ignored(name, event):
         return JSONResponse({"ok": True, "ignored": name})
     if not await get_inbox().claim(event_key(event), event):
         return JSONResponse({"ok": True, "duplicate": True})
