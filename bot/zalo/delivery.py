@@ -14,7 +14,7 @@ from sqlalchemy import select
 from backend.citizens.models import Citizen
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
-from backend.notifications.sender import DeliveryError
+from backend.notifications.errors import DeliveryError
 from bot.dialogue.messages import OutgoingMessage
 from bot.dialogue.texts import status_label
 from bot.zalo.client import WINDOW_PASSED, ZaloClient, ZaloError
