@@ -7,6 +7,7 @@ from typing import Any
 
 import httpx
 
+from backend.citizens.service import normalize_phone
 from backend.core.config import get_settings
 from backend.core.errors import ValidationFailed
 from bot.dialogue.messages import IncomingMessage, PhotoRef
@@ -76,16 +77,6 @@ def recipient_of(user_id: str) -> dict[str, str]:
         anonymous, _, conversation = user_id.removeprefix(ANONYMOUS).partition(":")
         return {"anonymous_id": anonymous, "conversation_id": conversation}
     return {"user_id": user_id}
-
-
-def normalize_phone(phone: str) -> str:
-    """Vietnamese numbers as people type them: 84… and +84… become 0…"""
-    digits = "".join(c for c in phone if c.isdigit() or c == "+")
-    if digits.startswith("+84"):
-        return "0" + digits[3:]
-    if digits.startswith("84") and len(digits) >= 11:
-        return "0" + digits[2:]
-    return digits
 
 
 def phone_to_zns(phone: str) -> str | None:

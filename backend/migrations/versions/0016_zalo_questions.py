@@ -3,7 +3,7 @@ seen), questions staff ask the reporter, call-back tasks for the hotline, the bo
 person answers by hand, and the audit of personal data erased at a citizen's request.
 
 Revision ID: 0016
-Revises: 0008
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -14,7 +14,7 @@ from alembic import op
 from backend.core.db import UTCDateTime
 
 revision: str = "0016"
-down_revision: str | None = "0008"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
