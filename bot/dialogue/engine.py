@@ -706,6 +706,8 @@ async def handle(incoming: IncomingMessage, *, session: AsyncSession) -> list[Ou
     citizen = await citizens_service.get_or_create(
         session=session, channel=incoming.channel, external_id=incoming.user_id, language=language
     )
+    if citizen.bot_paused_until is not None and citizen.bot_paused_until > utcnow():
+        return []  # a staff member is answering this person by hand: the bot keeps quiet
     conversation = Conversation(session, incoming, citizen, copy.deepcopy(data))
     try:
         out = await conversation.run()
