@@ -14,8 +14,7 @@ from admin.deps import Form, StaffUser, actor, audit, require
 from admin.web import HtmlRoute, render
 from backend.core.deps import SessionDep
 from backend.notifications import receipts
-from backend.reports import questions
-from backend.reports import service as reports_service
+from backend.reports import queries, questions
 from backend.reports.models import Report
 from backend.staff.models import Role
 
@@ -41,7 +40,7 @@ async def report_context(session: Any, report: Report) -> dict[str, Any]:
 
 @router.post("/reports/{code}/questions")
 async def ask(request: Request, session: SessionDep, user: StaffUser, code: str, form: Form) -> Response:
-    report = await reports_service.get(session=session, code=code, actor=actor(user))
+    report = await queries.get(session=session, code=code, actor=actor(user))
     question = await questions.ask(session=session, report=report, text=str(form.get("text", "")),
                                    actor=actor(user), public=form.get("public") == "1")
     audit(session, request, user, "question", report.code, question=question.id)

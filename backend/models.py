@@ -3,7 +3,8 @@
 from admin.models import AuditLog
 from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holiday, RoutingRule, Setting
 from backend.citizens.models import Citizen, Erasure
-from backend.dashboard.models import AgencyDailyStats, SchedulerLease
+from backend.core.lease import SchedulerLease
+from backend.dashboard.models import AgencyDailyStats
 from backend.notifications.models import Outbox, Receipt
 from backend.reports.models import Attachment, CallbackTask, Question, Rating, Report, ReportEvent, Supporter
 from backend.staff.models import User

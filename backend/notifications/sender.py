@@ -194,13 +194,15 @@ async def _tell_staff(session: AsyncSession, row: Outbox) -> None:
         return
     from backend.reports.models import Report
     from backend.reports.questions import open_callback
-    from backend.reports.service import add_event
+    from backend.reports.timeline import add_event
 
     report = await session.get(Report, row.report_id)
     if report is not None:
         add_event(session, report, Actor.system(), "notify_failed", public=False,
                   note=f"Không gửi được tin '{row.kind}' cho người dân qua {row.channel}: {row.last_error}",
                   data={"outbox": row.id, "kind": row.kind})
+        if row.citizen_id is None or row.kind == STAFF_ALERT:
+            return
         # Nothing reached the person: the hotline calls them (the report page lists the task).
         await open_callback(session=session, report=report, reason="unreachable",
                             note=f"Không nhắn được tin '{row.kind}' qua {row.channel}: {(row.last_error or '')[:300]}")

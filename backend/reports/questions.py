@@ -23,8 +23,10 @@ from backend.core.actor import Actor
 from backend.core.db import utcnow
 from backend.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from backend.notifications import service as notification_service
+from backend.reports import queries
 from backend.reports import service as reports_service
 from backend.reports.models import OPEN_STATUSES, CallbackTask, Question, Report, Status
+from backend.reports.timeline import add_event
 
 QUESTION_MAX_CHARS = 1000
 ANSWER_MAX_CHARS = 4000
@@ -98,7 +100,7 @@ async def ask(*, session: AsyncSession, report: Report, text: str, actor: Actor,
     )
     session.add(question)
     await session.flush()
-    reports_service.add_event(session, report, actor, "question", note=text, public=False,
+    add_event(session, report, actor, "question", note=text, public=False,
                               data={"question": question.id, "public": public,
                                     "via": question.channel if reachable else "callback"})
     if reachable and citizen is not None:
@@ -107,7 +109,7 @@ async def ask(*, session: AsyncSession, report: Report, text: str, actor: Actor,
             payload={"code": report.code, "status": report.status, "question": text, "question_id": question.id},
             dedupe_key=f"{report.code}:question:{question.id}")
         if question.pauses_deadline:
-            reports_service.add_event(session, report, Actor.system(), "deadline_paused", public=False,
+            add_event(session, report, Actor.system(), "deadline_paused", public=False,
                                       note="Tạm dừng tính hạn trong khi chờ người dân trả lời")
     else:
         await open_callback(session=session, report=report, reason="question", question=question,
@@ -140,17 +142,17 @@ async def answer(*, session: AsyncSession, question: Question, citizen: Citizen,
     text = (text or "").strip()[:ANSWER_MAX_CHARS]
     if not text and not photos:
         raise ValidationFailed("Câu trả lời trống", field="text")
-    report = await reports_service.get(session=session, code=await _code(session, question.report_id))
+    report = await queries.get(session=session, code=await _code(session, question.report_id))
     actor = Actor.of_citizen(citizen)
     stored = [await reports_service.add_photo(session=session, report=report, data=p, actor=actor) for p in photos]
     now = utcnow()
     question.status, question.answer, question.answered_at = "answered", text or None, now
     note = text or f"(Người dân gửi {len(stored)} ảnh)"
-    reports_service.add_event(session, report, actor, "citizen_answer", note=note, public=question.public,
+    add_event(session, report, actor, "citizen_answer", note=note, public=question.public,
                               data={"question": question.id, "photos": [a.id for a in stored]})
     if question.pauses_deadline and report.due_at is not None and report.is_open:
         report.due_at = report.due_at + (now - question.asked_at)
-        reports_service.add_event(session, report, Actor.system(), "deadline_resumed", public=False,
+        add_event(session, report, Actor.system(), "deadline_resumed", public=False,
                                   note="Tiếp tục tính hạn sau khi người dân trả lời",
                                   data={"due_at": report.due_at.isoformat()})
     for task in (await session.scalars(select(CallbackTask).where(
@@ -185,16 +187,16 @@ async def close_callback(*, session: AsyncSession, task_id: int, actor: Actor, n
     task = await session.get(CallbackTask, task_id)
     if task is None or task.status != "open":
         raise NotFound("Không tìm thấy việc gọi lại đang mở")
-    report = await reports_service.get(session=session, code=await _code(session, task.report_id), actor=actor)
+    report = await queries.get(session=session, code=await _code(session, task.report_id), actor=actor)
     task.status, task.done_at = "done", utcnow()
     task.done_by_id = actor.user.id if actor.user else None
-    reports_service.add_event(session, report, actor, "called_back", public=False,
+    add_event(session, report, actor, "called_back", public=False,
                               note=(note or "").strip() or "Đã gọi lại cho người dân")
     if task.question_id is not None and note.strip():
         question = await session.get(Question, task.question_id)
         if question is not None and question.status == "callback":
             question.status, question.answer, question.answered_at = "answered", note.strip(), utcnow()
-            reports_service.add_event(session, report, actor, "citizen_answer", note=note.strip(),
+            add_event(session, report, actor, "citizen_answer", note=note.strip(),
                                       public=question.public, data={"question": question.id, "via": "phone"})
     return task
 
@@ -237,7 +239,7 @@ async def record_staff_message(*, session: AsyncSession, citizen: Citizen, text:
         select(Report).where(Report.citizen_id == citizen.id, Report.status.in_(OPEN_STATUSES))
         .order_by(Report.created_at.desc()).limit(1))
     if report is not None:
-        reports_service.add_event(session, report, Actor.system(f"Cán bộ trên Zalo OA ({admin_id})"),
+        add_event(session, report, Actor.system(f"Cán bộ trên Zalo OA ({admin_id})"),
                                   "staff_chat", note=text or "(tin nhắn không có chữ)", public=False,
                                   data={"admin_id": admin_id})
     return report
