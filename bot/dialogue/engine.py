@@ -32,6 +32,7 @@ from backend.reports import media
 from backend.reports import service as reports_service
 from backend.reports.models import Report, Status, Supporter
 from backend.reports.schemas import ReportCreate
+from bot.dialogue import contact
 from bot.dialogue.messages import IncomingMessage, OutgoingMessage, PhotoRef
 from bot.dialogue.state import expire_if_idle, get_store
 from bot.dialogue.texts import is_english, status_label, t
@@ -63,6 +64,14 @@ def fold(text: str) -> str:
     text = text.replace("đ", "d").replace("Đ", "D")
     text = "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
     return " ".join(text.lower().replace("!", " ").replace(".", " ").replace(",", " ").split())
+
+
+def is_command(text: str) -> bool:
+    """A message that is a command (never the answer to a staff question)."""
+    folded = fold(text)
+    if folded.startswith("/") or any(folded in words for words in (CANCEL, HELP, START, MINE, NEW_REPORT, TRACK)):
+        return True
+    return bool(CODE_RE.search(text)) and (len(folded.split()) <= 4 or folded.startswith("tra cuu"))
 
 
 def local_time(value: datetime | None, lang: str) -> str:
@@ -128,6 +137,8 @@ class Conversation:
     # ---- entry ----------------------------------------------------------------------------
     async def run(self) -> list[OutgoingMessage]:
         msg = self.msg
+        if await contact.intercept(self, command=is_command(msg.text or "")):  # answers, erasure
+            return self.out
         if msg.contact_phone:
             await self.on_phone(msg.contact_phone, from_contact=True)
             return self.out

@@ -1,0 +1,91 @@
+"""The parts of a conversation that are about the person rather than a report form: the answer to
+a question staff asked them (their next message that is not a command), and erasing their
+personal data ("xóa dữ liệu của tôi", confirmed once). Channel-neutral; the rules are in
+backend/reports/questions.py and backend/citizens/service.py."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.citizens import service as citizens_service
+from backend.citizens.models import Citizen
+from backend.core.errors import DomainError
+from backend.core.text import fold_words
+from backend.reports import questions
+from bot.dialogue.messages import IncomingMessage, PhotoRef
+
+log = logging.getLogger(__name__)
+
+# "Delete my data", as people type it (folded: no diacritics).
+ERASE = {"xoa du lieu cua toi", "xoa du lieu", "xoa thong tin cua toi", "xoa du lieu ca nhan", "/xoadulieu",
+         "delete my data"}
+ERASE_YES = {"dong y", "co", "xoa", "xoa di", "yes", "ok", "xac nhan", "dong y xoa"}
+ERASE_NO = {"khong", "ko", "k", "no", "thoi", "giu lai", "huy", "khong xoa"}
+
+
+class Turn(Protocol):
+    """What this module needs of the engine's conversation."""
+
+    session: AsyncSession
+    msg: IncomingMessage
+    citizen: Citizen
+    data: dict[str, Any]
+    lang: str
+
+    def say(self, key: str, buttons: list[tuple[str, str]] | None = None, request_location: bool = False,
+            request_contact: bool = False, **values: Any) -> None: ...
+
+    def b(self, key: str, payload: str) -> tuple[str, str]: ...
+
+
+async def intercept(turn: Turn, *, command: bool) -> bool:
+    """Handle the message here when it is an erasure request (or its confirmation) or the answer
+    to a staff question (`command`: the engine recognised a command, never an answer); False: the
+    conversation goes on as usual."""
+    msg = turn.msg
+    folded = fold_words(msg.text or "")
+    answer = {"yes": "co", "no": "khong"}.get(msg.payload or "", folded)
+    if turn.data.get("await") == "erase":
+        turn.data.pop("await", None)
+        if answer in ERASE_YES:
+            await erase(turn)
+            return True
+        if answer in ERASE_NO:
+            turn.say("erase_kept")
+            return True
+    if folded in ERASE or msg.payload == "erase":
+        turn.data["await"] = "erase"
+        turn.say("erase_confirm", buttons=[turn.b("btn_yes", "yes"), turn.b("btn_no", "no")])
+        return True
+    if msg.payload or msg.contact_phone or msg.location is not None or msg.unsupported:
+        return False
+    if not msg.photos and (not folded or command):
+        return False
+    question = await questions.waiting_for(session=turn.session, citizen=turn.citizen)
+    if question is None:
+        return False
+    photos: list[bytes] = []
+    for photo in msg.photos:
+        try:
+            photos.append(await photo.fetch() if isinstance(photo, PhotoRef) else photo)
+        except Exception as exc:  # a photo that cannot be fetched: the text still answers
+            log.warning("answer photo download failed: %s", exc)
+    try:
+        async with turn.session.begin_nested():
+            report = await questions.answer(session=turn.session, question=question, citizen=turn.citizen,
+                                            text=msg.text, photos=photos)
+    except DomainError as exc:
+        turn.say("photo_bad", reason=exc.message)
+        return True
+    turn.say("answer_thanks", code=report.code)
+    return True
+
+
+async def erase(turn: Turn) -> None:
+    """Erase the person's data; the conversation state is emptied (the engine saves it so)."""
+    entry = await citizens_service.erase(session=turn.session, citizen=turn.citizen, source="chat")
+    turn.data.clear()
+    turn.say("erased", reports=entry.reports)
