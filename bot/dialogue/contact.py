@@ -16,14 +16,9 @@ from backend.core.errors import DomainError
 from backend.core.text import fold_words
 from backend.reports import questions
 from bot.dialogue.messages import IncomingMessage, PhotoRef
+from bot.dialogue.words import ERASE, ERASE_NO, ERASE_YES, is_command
 
 log = logging.getLogger(__name__)
-
-# "Delete my data", as people type it (folded: no diacritics).
-ERASE = {"xoa du lieu cua toi", "xoa du lieu", "xoa thong tin cua toi", "xoa du lieu ca nhan", "/xoadulieu",
-         "delete my data"}
-ERASE_YES = {"dong y", "co", "xoa", "xoa di", "yes", "ok", "xac nhan", "dong y xoa"}
-ERASE_NO = {"khong", "ko", "k", "no", "thoi", "giu lai", "huy", "khong xoa"}
 
 
 class Turn(Protocol):
@@ -41,10 +36,9 @@ class Turn(Protocol):
     def b(self, key: str, payload: str) -> tuple[str, str]: ...
 
 
-async def intercept(turn: Turn, *, command: bool) -> bool:
+async def intercept(turn: Turn) -> bool:
     """Handle the message here when it is an erasure request (or its confirmation) or the answer
-    to a staff question (`command`: the engine recognised a command, never an answer); False: the
-    conversation goes on as usual."""
+    to a staff question (any message but a command); False: the conversation goes on as usual."""
     msg = turn.msg
     folded = fold_words(msg.text or "")
     answer = {"yes": "co", "no": "khong"}.get(msg.payload or "", folded)
@@ -62,7 +56,7 @@ async def intercept(turn: Turn, *, command: bool) -> bool:
         return True
     if msg.payload or msg.contact_phone or msg.location is not None or msg.unsupported:
         return False
-    if not msg.photos and (not folded or command):
+    if not msg.photos and (not folded or is_command(msg.text or "")):
         return False
     question = await questions.waiting_for(session=turn.session, citizen=turn.citizen)
     if question is None:

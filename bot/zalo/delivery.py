@@ -14,9 +14,9 @@ from sqlalchemy import select
 from backend.citizens.models import Citizen
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
-from backend.notifications.errors import DeliveryError
-from bot.dialogue.messages import OutgoingMessage
-from bot.dialogue.texts import status_label
+from backend.notifications.channels import DeliveryError
+from backend.notifications.messages import OutgoingMessage
+from backend.notifications.texts import status_label
 from bot.zalo.client import WINDOW_PASSED, ZaloClient, ZaloError
 from bot.zalo.events import phone_to_zns
 from bot.zalo.render import as_text, send_one

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 
 from backend.core.config import get_settings
-from backend.notifications.sender import DeliveryError
+from backend.notifications.channels import DeliveryError
+from backend.notifications.messages import OutgoingMessage
 from backend.reports.media import media_path
-from bot.dialogue.messages import OutgoingMessage
 from bot.dialogue.texts import t
 from bot.zalo.client import ZaloClient, ZaloError
 from bot.zalo.media import PhotoNotSendable, to_zalo_jpeg
@@ -85,13 +85,9 @@ async def send_messages(user_id: str, messages: list[OutgoingMessage], client: Z
             await send_one(client, user_id, message)
             sent += 1
     except ZaloError as exc:
-        error = DeliveryError(str(exc), final=exc.final, retry_at=exc.retry_at)
-        error.sent = sent  # type: ignore[attr-defined]
-        raise error from exc
+        raise DeliveryError(str(exc), final=exc.final, retry_at=exc.retry_at, sent=sent) from exc
     except Exception as exc:
-        error = DeliveryError(f"{type(exc).__name__}: {exc}")
-        error.sent = sent  # type: ignore[attr-defined]
-        raise error from exc
+        raise DeliveryError(f"{type(exc).__name__}: {exc}", sent=sent) from exc
     finally:
         if own:
             await client.aclose()

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.citizens import service as citizens_service
 from backend.core.config import get_settings
 from backend.notifications import receipts
+from backend.notifications.messages import OutgoingMessage
 from backend.reports import questions
-from bot.dialogue.messages import OutgoingMessage
 from bot.dialogue.state import get_store
 from bot.dialogue.texts import t
 from bot.zalo.events import admin_of, is_echo, user_of
