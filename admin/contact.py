@@ -57,9 +57,8 @@ async def callback_done(request: Request, session: SessionDep, user: StaffUser, 
                                           note=str(form.get("note", "")))
     report_code = str(form.get("code", ""))
     audit(session, request, user, "called_back", report_code, task=task.id)
-    target = str(form.get("back", ""))
-    if target == "/admin/callbacks":
-        return await callbacks_page(request, session, user, msg="Đã ghi nhận cuộc gọi")
+    if str(form.get("back", "")) == "/admin/callbacks":
+        return RedirectResponse(f"/admin/callbacks?msg={quote('Đã ghi nhận cuộc gọi')}", status_code=303)
     return back(report_code, "Đã ghi nhận cuộc gọi lại")
 
 

@@ -100,7 +100,7 @@ async def ask(*, session: AsyncSession, report: Report, text: str, actor: Actor,
     )
     session.add(question)
     await session.flush()
-    add_event(session, report, actor, "question", note=text, public=False,
+    add_event(session, report, actor, "question", note=text, public=public,  # public: with its answer
                               data={"question": question.id, "public": public,
                                     "via": question.channel if reachable else "callback"})
     if reachable and citizen is not None:

@@ -3,6 +3,7 @@ written into the text as words to type (the engine understands them typed)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from typing import Any
@@ -51,7 +52,7 @@ async def _send_photo(client: ZaloClient, user_id: str, photo: dict[str, Any]) -
     when it cannot be: a photo is a bonus, never a reason to lose or repeat the text before it."""
     path = media_path(photo["sha256"], photo["content_type"])
     try:
-        data = to_zalo_jpeg(path.read_bytes())
+        data = await asyncio.to_thread(to_zalo_jpeg, path.read_bytes())  # CPU-bound: off the event loop
         attachment = await client.upload_image(data, path.stem + ".jpg", "image/jpeg")
         return await client.send_image(user_id, attachment_id=attachment)
     except (OSError, PhotoNotSendable, ZaloError, httpx.HTTPError) as exc:
