@@ -16,6 +16,7 @@ from backend.core.errors import DomainError
 from backend.core.text import fold_words
 from backend.reports import questions
 from bot.dialogue.messages import IncomingMessage, PhotoRef
+from bot.dialogue.models import ProcessedEvent
 from bot.dialogue.words import ERASE, ERASE_NO, ERASE_YES, is_command
 
 log = logging.getLogger(__name__)
@@ -81,5 +82,17 @@ async def intercept(turn: Turn) -> bool:
 async def erase(turn: Turn) -> None:
     """Erase the person's data; the conversation state is emptied (the engine saves it so)."""
     entry = await citizens_service.erase(session=turn.session, citizen=turn.citizen, source="chat")
+    await forget_events(turn.session, turn.msg.channel, turn.msg.user_id)
     turn.data.clear()
     turn.say("erased", reports=entry.reports)
+
+
+async def forget_events(session: AsyncSession, channel: str, user_id: str) -> int:
+    """Drop the stored payloads and replies of the person's finished chat events (kept for
+    recovery only; a Zalo event names its sender). Returns how many rows were scrubbed."""
+    events = ProcessedEvent.__table__
+    sender = events.c.payload[("sender", "id")].as_string()
+    result = await (await session.connection()).execute(
+        events.update().where(events.c.channel == channel, events.c.status.in_(("done", "failed")),
+                              sender == user_id).values(payload=None, replies=None))
+    return int(result.rowcount or 0)

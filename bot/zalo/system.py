@@ -15,6 +15,7 @@ from backend.core.config import get_settings
 from backend.notifications import receipts
 from backend.notifications.messages import OutgoingMessage
 from backend.reports import questions
+from bot.dialogue import contact
 from bot.dialogue.state import get_store
 from bot.dialogue.texts import t
 from bot.zalo.events import admin_of, is_echo, user_of
@@ -45,6 +46,7 @@ async def erase_person(session: AsyncSession, channel: str, user_id: str, source
     citizen = await citizens_service.get_or_create(session=session, channel=channel, external_id=user_id)
     entry = await citizens_service.erase(session=session, citizen=citizen, source=source)
     await get_store().save(session, channel, user_id, {})
+    await contact.forget_events(session, channel, user_id)
     return entry.reports
 
 

@@ -21,7 +21,7 @@ from backend.notifications.models import Receipt
 from backend.reports import service as reports_service
 from backend.reports.models import Report, ReportEvent
 from backend.reports.schemas import ReportCreate
-from bot.dialogue.models import ChatState
+from bot.dialogue.models import ChatState, ProcessedEvent
 
 ids = count(1)
 
@@ -126,6 +126,9 @@ async def test_withdrawing_consent_erases_the_persons_data_and_confirms(app, zal
         assert entry.source == "zalo_withdraw" and entry.reports == 1
         state = await s.scalar(select(ChatState.data).where(ChatState.user_id == user))
         assert not state
+        kept = (await s.scalars(select(ProcessedEvent.payload).where(ProcessedEvent.status == "done"))).all()
+        earlier = [p for p in kept if p and p.get("event_name") != "user_withdraw"]
+        assert not any(user in str(p) for p in earlier)  # the finished events forget who sent them
     assert await events_of(app, code, "erased")
 
 
