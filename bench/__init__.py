@@ -1,1 +1,1 @@
-"""Benchmarks (make bench): each module has run() -> dict and prints a Rich table."""
+"""Benchmarks, runnable as `python -m bench.<name>`."""

@@ -51,7 +51,7 @@ async def list_reports(
 @router.post("", response_model=ReportRead, status_code=201)
 async def create_report(session: SessionDep, actor: StaffActor, report_in: ReportCreate) -> ReportRead:
     if actor.role == Role.officer:
-        raise PermissionDenied("Cán bộ xử lý không tạo phản ánh / officers do not file reports")
+        raise PermissionDenied("Cán bộ xử lý không tạo phản ánh")
     created = await report_service.create(session=session, report_in=report_in, actor=actor)
     await session.commit()  # before rendering: the database (SQLite's write lock) is not needed for it
     return present.full(created.report, possible_duplicates=[d.code for d in created.duplicates])

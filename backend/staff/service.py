@@ -58,15 +58,15 @@ async def authenticate(*, session: AsyncSession, username: str, password: str) -
     now = utcnow()
     if user is None or not user.active:
         verify_password(password, "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG")
-        raise AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu / wrong username or password")
+        raise AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu")
     if user.locked_until is not None and user.locked_until > now:
-        raise AuthenticationFailed("Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau / account locked")
+        raise AuthenticationFailed("Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau")
     if not verify_password(password, user.password_hash):
         user.failed_logins += 1
         if user.failed_logins >= settings.admin_login_max_failures:
             user.locked_until = now + timedelta(minutes=settings.admin_lockout_minutes)
             user.failed_logins = 0
-        raise AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu / wrong username or password")
+        raise AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu")
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
@@ -75,9 +75,9 @@ async def authenticate(*, session: AsyncSession, username: str, password: str) -
 
 async def change_password(*, session: AsyncSession, user: User, old: str, new: str) -> None:
     if not verify_password(old, user.password_hash):
-        raise AuthenticationFailed("Mật khẩu hiện tại không đúng / current password is wrong")
+        raise AuthenticationFailed("Mật khẩu hiện tại không đúng")
     if len(new) < 8:
-        raise ValidationFailed("Mật khẩu mới cần ít nhất 8 ký tự / at least 8 characters", field="password")
+        raise ValidationFailed("Mật khẩu mới cần ít nhất 8 ký tự", field="password")
     user.password_hash = hash_password(new)
     user.token_version += 1
 
@@ -110,10 +110,10 @@ async def user_from_token(*, session: AsyncSession, token: str) -> User:
         return hit[1]
     data = unsign(token, purpose=TOKEN_PURPOSE, max_age=get_settings().access_token_minutes * 60)
     if not isinstance(data, dict):
-        raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
+        raise AuthenticationFailed("Phiên đăng nhập hết hạn")
     user = await session.get(User, data.get("uid"))
     if user is None or not user.active or user.token_version != data.get("v"):
-        raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
+        raise AuthenticationFailed("Phiên đăng nhập hết hạn")
     if len(_verified) > 10_000:
         _verified.clear()
     snapshot = _snapshot(user)
