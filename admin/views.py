@@ -160,7 +160,7 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
                   can_recategorize=user.role != Role.hotline or report.status == "new",
                   before=[a for a in report.attachments if a.kind == "before"],
                   after=[a for a in report.attachments if a.kind == "after"],
-                  **await _choices(session))
+                  **await contact.report_context(session, report), **await _choices(session))
 
 
 @router.post("/reports/{code}/action")
@@ -242,7 +242,8 @@ async def report_rating(request: Request, session: SessionDep, user: StaffUser, 
     return back(report.code, f"Đã ghi nhận đánh giá {stars} sao")
 
 
-from admin import hotline, manage  # noqa: E402  (sub-routers share this router's prefix and error pages)
+from admin import contact, hotline, manage  # noqa: E402  (sub-routers share this router's prefix and error pages)
 
 router.include_router(hotline.router)
 router.include_router(manage.router)
+router.include_router(contact.router)

@@ -60,7 +60,9 @@ env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, urlq
 env.globals.update(
     STATUS=texts.STATUS_LABELS, ROLES=texts.ROLE_LABELS, CHANNELS=texts.CHANNEL_LABELS,
     EVENTS=texts.EVENT_LABELS, BUTTONS=texts.BUTTON_LABELS, OUTBOX=texts.OUTBOX_LABELS,
-    OUTBOX_KINDS=texts.OUTBOX_KINDS, UNITS=texts.UNIT_LABELS,
+    OUTBOX_KINDS=texts.OUTBOX_KINDS, UNITS=texts.UNIT_LABELS, ROUTES=texts.ROUTE_LABELS,
+    RECEIPTS=texts.RECEIPT_LABELS, CALLBACK_REASONS=texts.CALLBACK_REASONS,
+    zalo_verification=lambda: (get_settings().zalo_site_verification or "").strip(),  # meta tag on /
 )
 
 

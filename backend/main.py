@@ -24,7 +24,7 @@ from backend.core.logging import get_logger, setup_logging
 from backend.notifications import channels, email
 from bot.dialogue import scheduled as dialogue_jobs
 from bot.telegram import render as telegram
-from bot.zalo import render as zalo
+from bot.zalo import delivery as zalo_delivery
 from bot.zalo import scheduled as zalo_jobs
 from bot.zalo import worker as zalo_worker
 
@@ -34,6 +34,7 @@ log = get_logger(__name__)
 # and the attribute holding an APIRouter. Missing modules are skipped so the core runs alone.
 EXTRA_ROUTERS = (
     "bot.zalo.webhook:router",
+    "bot.zalo.site:router",
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
     "admin.views:router",
@@ -60,7 +61,7 @@ def install_edges() -> None:
     outbox sender and recovery hook (backend/notifications/channels.py), and the bots' scheduled
     jobs (backend/core/jobs.py). Called by every entry point that may send or run jobs (`phananh
     serve`, `phananh scheduler`, `phananh jobs`, the bots); idempotent."""
-    channels.register("zalo", zalo.send_messages, recover=zalo_worker.recover)
+    channels.register("zalo", zalo_delivery.send_outbox, recover=zalo_worker.recover)
     channels.register("telegram", telegram.send_notification, recover=telegram.recover)
     channels.register("email", email.send_messages)  # staff alerts
     jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)

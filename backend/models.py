@@ -2,17 +2,18 @@
 
 from admin.models import AuditLog
 from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holiday, RoutingRule, Setting
-from backend.citizens.models import Citizen
+from backend.citizens.models import Citizen, Erasure
 from backend.core.lease import SchedulerLease
 from backend.dashboard.models import AgencyDailyStats
-from backend.notifications.models import Outbox
-from backend.reports.models import Attachment, Rating, Report, ReportEvent, Supporter
+from backend.notifications.models import Outbox, Receipt
+from backend.reports.models import Attachment, CallbackTask, Question, Rating, Report, ReportEvent, Supporter
 from backend.staff.models import User
 from bot.dialogue.models import ChatState, ProcessedEvent
 from bot.zalo.models import ZaloToken
 
 __all__ = [
-    "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "Category", "ChatState", "Citizen",
-    "DeadlinePolicy", "Holiday", "Outbox", "ProcessedEvent", "Rating", "Report", "ReportEvent", "RoutingRule",
-    "SchedulerLease", "Setting", "Supporter", "User", "ZaloToken",
+    "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "CallbackTask", "Category", "ChatState",
+    "Citizen", "DeadlinePolicy", "Erasure", "Holiday", "Outbox", "ProcessedEvent", "Question", "Rating",
+    "Receipt", "Report", "ReportEvent", "RoutingRule", "SchedulerLease", "Setting", "Supporter", "User",
+    "ZaloToken",
 ]

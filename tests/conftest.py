@@ -124,7 +124,8 @@ async def empty_mutable_tables(session: AsyncSession) -> None:
     for table in reversed(Base.metadata.sorted_tables):
         if table.name not in REFERENCE_TABLES:
             await session.execute(delete(table))
-    await session.execute(delete(Base.metadata.tables["settings_kv"]).where(text("key <> 'working_hours'")))
+    seeded = "key NOT IN ('working_hours', 'question_policy')"  # from data/deadlines.yaml
+    await session.execute(delete(Base.metadata.tables["settings_kv"]).where(text(seeded)))
     await session.commit()
 
 

@@ -50,6 +50,17 @@ class Settings(BaseSettings):
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_signature_mode: Literal["enforce", "log"] = "enforce"
+    # Domain verification code from Zalo's developer console: served as /zalo_verifier<code>.html
+    # and as the zalo-platform-site-verification meta tag on /.
+    zalo_site_verification: str | None = None
+    # Consultation (/message/cs) messages are accepted only this long after the person's last
+    # message (Zalo: free for 48 h, billed to 7 days; the exact window is unsettled). Past it,
+    # report-status notices go as transaction messages, or ZNS when a template is configured.
+    zalo_cs_window_hours: float = Field(default=48, gt=0)
+    zalo_zns_base: str = "https://business.openapi.zalo.me"
+    zalo_zns_template_id: str | None = None  # an approved ZNS template with code, status, note
+    # A staff member answering in Zalo's own OA chat tool pauses the bot for that person this long.
+    zalo_human_pause_minutes: int = Field(default=30, ge=0)
     # process: `phananh serve` starts one inbox worker process that runs the dialogue for webhook
     # events (`phananh bot zalo-inbox` when the web app is started otherwise); the web process
     # only verifies, stores and answers. inline: the web process does both (small setups, tests).

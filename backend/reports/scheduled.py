@@ -17,6 +17,7 @@ from backend.core.db import session_scope, utcnow
 from backend.core.jobs import Job
 from backend.notifications import service as notification_service
 from backend.notifications.staff import alert_staff
+from backend.reports import questions
 from backend.reports import service as reports_service
 from backend.reports.links import rating_link
 from backend.reports.models import OPEN_STATUSES, Rating, Report, ReportEvent, Status
@@ -138,9 +139,18 @@ async def auto_close(now: datetime | None = None) -> dict[str, Any]:
     return {"closed": closed}
 
 
+async def question_reminders(now: datetime | None = None) -> dict[str, Any]:
+    """Questions to citizens still unanswered: one reminder after a day, then a call-back task for
+    the hotline (times in data/deadlines.yaml `questions:`). Idempotent: each step happens once."""
+    async with session_scope() as session:
+        return await questions.remind(session=session, now=now)
+
+
 JOBS: list[Job] = [
     Job("deadline-watch", deadline_watch, 300, "mỗi 5 phút",
         "Nhắc đơn vị trước hạn 24 giờ; báo lãnh đạo khi quá hạn"),
     Job("rating-reminder", rating_reminder, 3600, "mỗi giờ", "Nhắc đánh giá một lần sau 3 ngày"),
     Job("auto-close", auto_close, 3600, "mỗi giờ", "Đóng phản ánh đã xử lý 14 ngày không có đánh giá"),
+    Job("question-reminders", question_reminders, 900, "mỗi 15 phút",
+        "Nhắc người dân trả lời câu hỏi của cán bộ; quá hạn thì chuyển tổng đài gọi lại"),
 ]

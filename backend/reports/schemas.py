@@ -159,3 +159,20 @@ class ReportPage(BaseModel):
     total_capped: bool = False  # a text search counts up to 1,000 matches: total 1001 means "more"
     limit: int
     offset: int
+
+
+class QuestionIn(BaseModel):
+    text: str = Field(min_length=1, max_length=1000)
+    public: bool = False  # the answer shown on the public page of the report
+
+
+class QuestionRead(BaseModel):
+    id: int
+    report: str
+    text: str
+    public: bool
+    status: str  # waiting | answered | callback | cancelled
+    via: str  # the channel the question went on, or "callback" (the hotline calls)
+    asked_at: datetime
+    answer: str | None = None
+    answered_at: datetime | None = None

@@ -9,9 +9,17 @@ from pydantic import BaseModel
 
 from backend.core.deps import SessionDep, StaffActor
 from backend.core.errors import PermissionDenied, ValidationFailed
-from backend.reports import present, queries
+from backend.reports import present, queries, questions
 from backend.reports import service as report_service
-from backend.reports.schemas import RatingIn, ReportCreate, ReportPage, ReportRead, TransitionIn
+from backend.reports.schemas import (
+    QuestionIn,
+    QuestionRead,
+    RatingIn,
+    ReportCreate,
+    ReportPage,
+    ReportRead,
+    TransitionIn,
+)
 from backend.staff.models import Role
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -112,3 +120,14 @@ async def rate(session: SessionDep, actor: StaffActor, code: str, body: RatingIn
         session=session, report=report, stars=body.stars, comment=body.comment, actor=actor, source="hotline"
     )
     return RatingOut(stars=rating.stars, comment=rating.comment, offer_reopen=offer)
+
+
+@router.post("/{code}/questions", response_model=QuestionRead, status_code=201)
+async def ask_citizen(session: SessionDep, actor: StaffActor, code: str, body: QuestionIn) -> QuestionRead:
+    """Ask the reporter on the channel they used; their answer lands on the timeline as a
+    `citizen_answer` event. No chat (hotline, web): a call-back task for the hotline."""
+    report = await report_service.get(session=session, code=code, actor=actor)
+    question = await questions.ask(session=session, report=report, text=body.text, actor=actor, public=body.public)
+    return QuestionRead(id=question.id, report=report.code, text=question.text, public=question.public,
+                        status=question.status, via=question.channel if question.status == "waiting" else "callback",
+                        asked_at=question.asked_at)

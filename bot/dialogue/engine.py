@@ -20,6 +20,7 @@ from backend.core.db import utcnow
 from backend.core.text import clean, fold_words
 from backend.geo import service as geo_service
 from backend.notifications.messages import OutgoingMessage
+from bot.dialogue import contact
 from bot.dialogue.followups import FollowUps
 from bot.dialogue.form import ReportForm
 from bot.dialogue.messages import IncomingMessage
@@ -49,6 +50,8 @@ class Conversation(ReportForm, FollowUps):
 
     async def run(self) -> list[OutgoingMessage]:
         msg = self.msg
+        if await contact.intercept(self):  # the answer to a staff question, "xóa dữ liệu của tôi"
+            return self.out
         if msg.contact_phone:
             await self.on_phone(msg.contact_phone, from_contact=True)
             return self.out
@@ -234,6 +237,8 @@ async def handle(incoming: IncomingMessage, *, session: AsyncSession) -> list[Ou
     citizen = await citizens_service.get_or_create(
         session=session, channel=incoming.channel, external_id=incoming.user_id, language=language
     )
+    if citizen.bot_paused_until is not None and citizen.bot_paused_until > utcnow():
+        return []  # a staff member is answering this person by hand: the bot keeps quiet
     conversation = Conversation(session, incoming, citizen, copy.deepcopy(data))
     try:
         out = await conversation.run()

@@ -251,6 +251,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "btn_new_report": ("Gửi mới", "File a new one"),
     "btn_reopen": ("Mở lại", "Reopen"),
     "photos_none": ("không có", "none"),
+    "answer_thanks": (
+        "Cảm ơn bạn! Câu trả lời đã được gửi đến cán bộ xử lý phản ánh {code}.",
+        "Thank you! Your answer has been passed to the officer handling report {code}.",
+    ),
+    "erase_confirm": (
+        "Bạn muốn xóa dữ liệu cá nhân (tên, số điện thoại, định danh chat) khỏi các phản ánh đã gửi? "
+        "Các phản ánh vẫn được xử lý nhưng ẩn danh, và cán bộ không liên lạc lại được với bạn. "
+        "Gõ \"đồng ý\" để xóa, hoặc \"không\" để giữ lại.",
+        "Delete your personal data (name, phone, chat id) from the reports you sent? The reports stay and "
+        "are still handled, anonymously, and officers cannot contact you. Type \"dong y\" to delete, or "
+        "\"khong\" to keep it.",
+    ),
+    "erased": (
+        "Đã xóa dữ liệu cá nhân của bạn ({reports} phản ánh đã được ẩn danh). Cảm ơn bạn đã sử dụng dịch vụ.",
+        "Your personal data has been deleted ({reports} reports made anonymous). Thank you for using the "
+        "service.",
+    ),
+    "erase_kept": ("Dữ liệu của bạn được giữ nguyên.", "Your data is kept as it was."),
 }
 
 

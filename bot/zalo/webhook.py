@@ -56,7 +56,7 @@ async def zalo_webhook(request: Request) -> JSONResponse:
             return JSONResponse({"error": "bad signature"}, status_code=401)
         log.warning("zalo webhook: bad signature, accepted (ZALO_SIGNATURE_MODE=log)")
     name = str(event.get("event_name", ""))
-    if ignored(name):
+    if ignored(name, event):
         return JSONResponse({"ok": True, "ignored": name})
     if not await get_inbox().claim(event_key(event), event):
         return JSONResponse({"ok": True, "duplicate": True})

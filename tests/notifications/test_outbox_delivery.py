@@ -104,7 +104,8 @@ async def test_expired_token_is_refreshed_once_and_the_message_sent_once(session
 async def test_window_passed_is_a_final_failure_shown_on_the_report(session, zalo, report_factory):
     report = await report_factory()
     row = await queue(session, report_id=report.id)
-    zalo.faults.append("-230")
+    zalo.faults.append("-230")  # consultation refused: the window passed
+    zalo.transaction_faults.append("-230")  # and no transaction message either, no ZNS configured
     assert (await deliver_due())["failed"] == 1
     row = await reload(session, row)
     assert row.status == "failed" and "-230" in row.last_error
