@@ -1,6 +1,7 @@
 """Every model, imported once so metadata (Alembic, create_all, test clean-up) sees all tables."""
 
 from admin.models import AuditLog
+from backend.cameras.models import Camera, CameraEvent, CameraIncident, CameraRule, TrafficCount, TrafficParameter
 from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holiday, RoutingRule, Setting
 from backend.citizens.models import Citizen
 from backend.dashboard.models import AgencyDailyStats, SchedulerLease
@@ -11,7 +12,31 @@ from bot.dialogue.models import ChatState, ProcessedEvent
 from bot.zalo.models import ZaloToken
 
 __all__ = [
-    "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "Category", "ChatState", "Citizen",
-    "DeadlinePolicy", "Holiday", "Outbox", "ProcessedEvent", "Rating", "Report", "ReportEvent", "RoutingRule",
-    "SchedulerLease", "Setting", "Supporter", "User", "ZaloToken",
+    "Agency",
+    "AgencyDailyStats",
+    "Area",
+    "Attachment",
+    "AuditLog",
+    "Camera",
+    "CameraEvent",
+    "CameraIncident",
+    "CameraRule",
+    "Category",
+    "ChatState",
+    "Citizen",
+    "DeadlinePolicy",
+    "Holiday",
+    "Outbox",
+    "ProcessedEvent",
+    "Rating",
+    "Report",
+    "ReportEvent",
+    "RoutingRule",
+    "SchedulerLease",
+    "Setting",
+    "Supporter",
+    "TrafficCount",
+    "TrafficParameter",
+    "User",
+    "ZaloToken",
 ]

@@ -207,6 +207,7 @@ JOBS: list[Job] = [
         "Xóa hội thoại chat đã hết hạn / delete expired chat conversations"),
     Job("stats-rollup", stats_rollup, 3600, "mỗi giờ / hourly",
         "Tổng hợp số liệu theo ngày cho từng đơn vị / daily statistics per agency (portal scorecards)"),
+    *importlib.import_module("backend.cameras.scheduled").JOBS,
 ]
 _BY_NAME = {job.name: job for job in JOBS}
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
+CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311", "camera")
 Action = Literal["assign", "start", "resolve", "reject", "reopen", "close"]
 
 
