@@ -31,6 +31,7 @@ from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.core.deps import SessionDep, StaffActor
 from backend.core.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
+from backend.reports import media
 from backend.reports.media import media_path
 from backend.reports.models import Report
 from backend.reports.schemas import AreaRef
@@ -175,6 +176,8 @@ async def camera_webhook(request: Request, session: SessionDep) -> dict[str, Any
     if event.end_time is not None and event.end_time < event.start_time:
         raise ValidationFailed("end_time trước start_time / end_time before start_time", field="end_time")
     image = snapshots.decode_b64(event.snapshot_b64) if event.snapshot_b64 else None
+    if image is not None:
+        media.inspect(image)  # not an image (by its content): 422, nothing stored
     obs = Observation(source="webhook", event_id=event.event_id, camera=event.camera, label=event.label,
                       score=event.score, top_score=event.score, start_time=event.start_time,
                       last_time=event.end_time or event.start_time, end_time=event.end_time,

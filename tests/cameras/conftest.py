@@ -124,3 +124,53 @@ def count_events(**where: Any) -> Any:
 
     return select(func.count()).select_from(CameraEvent).where(
         *[getattr(CameraEvent, k) == v for k, v in where.items()])
+
+
+@pytest.fixture
+def settings_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Change settings for one test (restored afterwards)."""
+    from backend.core.config import get_settings
+
+    def change(**env: str) -> None:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+
+    yield change
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def jpeg(color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(buf, "JPEG")
+    return buf.getvalue()
+
+
+@pytest.fixture
+def candidate(cameras: AsyncSession) -> Callable[..., Any]:
+    """A pending candidate (a car 15 minutes on Ngã Sáu's sidewalk), with a snapshot unless told."""
+    from datetime import timedelta
+
+    from backend.cameras import service, snapshots
+    from backend.cameras.frigate import Observation
+    from backend.core.db import utcnow
+
+    async def make(camera: str = NGA_SAU, label: str = "car", zone: str = "via_he", snapshot: bool = True,
+                   minutes: int = 15) -> int:
+        start = utcnow() - timedelta(minutes=minutes + 5)
+        obs = Observation(source="frigate", event_id=uuid.uuid4().hex, camera=camera, label=label, score=0.9,
+                          top_score=0.9, start_time=start, last_time=start + timedelta(minutes=minutes),
+                          end_time=start + timedelta(minutes=minutes), zones=[zone], has_snapshot=snapshot)
+        result = await service.ingest(session=cameras, observations=[obs])
+        assert result.candidates, "the factory's event should match a rule of data/camera_rules.yaml"
+        if snapshot:
+            await snapshots.store(session=cameras, event_id=result.candidates[0], data=jpeg())
+        await cameras.commit()
+        return result.candidates[0]
+
+    return make
