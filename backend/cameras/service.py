@@ -263,11 +263,15 @@ async def ingest(*, session: AsyncSession, observations: Iterable[Observation],
             updates.append({**values, "row_id": old.id, "updates": old.updates + n})
     ids: dict[tuple[str, str], int] = {k: r.id for k, r in existing.items()}
     if inserts:
-        returned = (await session.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                          inserts)).scalars().all()
-        for row, new_id in zip(inserts, returned, strict=True):
-            ids[(row["source"], row["external_id"])] = new_id
+        # A plain executemany (RETURNING with row order costs one statement per row on SQLite);
+        # the ids that matter (new candidates) are read back in one query.
+        await session.execute(insert(table), inserts)
         result.stored = len(inserts)
+        wanted = [k for k in new_candidates if k not in ids]
+        if wanted:
+            ids.update({(src, ext): i for i, src, ext in (await session.execute(
+                select(table.c.id, table.c.source, table.c.external_id)
+                .where(tuple_(table.c.source, table.c.external_id).in_(wanted)))).all()})
     if updates:
         await session.execute(_UPDATE, updates)
         result.updated = len(updates)
