@@ -58,6 +58,14 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         raise
 
 
+def _install_edges() -> None:
+    """The channels' senders and the bots' jobs (backend/main.py: install_edges), for the commands
+    that run jobs without the web app."""
+    from backend.main import install_edges
+
+    install_edges()
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply Alembic migrations to DATABASE_URL."""
@@ -126,7 +134,7 @@ def _print_demo_logins() -> None:
     from backend.demo import read_demo
 
     users = read_demo(get_settings().data_dir).get("users", [])
-    table = Table(title="Tài khoản mẫu / demo logins (http://127.0.0.1:8000/admin/)")
+    table = Table(title=f"Tài khoản mẫu ({get_settings().base_url.rstrip('/')}/admin/)")
     for col in ("username", "password", "role", "agency"):
         table.add_column(col)
     for user in users:
@@ -160,6 +168,30 @@ def user_add(
         password = typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
     run(_add_user(username, password, role, agency, full_name))
     console.print(f"[green]Đã tạo / created[/] {username} ({role}{', ' + agency if agency else ''})")
+
+
+@user_app.command("contact")
+def user_contact(
+    username: str,
+    email: Annotated[str | None, typer.Option(help="e-mail address ('' clears it)")] = None,
+    telegram: Annotated[str | None, typer.Option(help="Telegram chat id ('' clears it)")] = None,
+    zalo: Annotated[str | None, typer.Option(help="Zalo user id for the OA ('' clears it)")] = None,
+) -> None:
+    """Set where staff alerts (IOC incidents, escalations) reach this person."""
+    from backend.core.db import dispose_engine, session_scope
+    from backend.staff import service as staff_service
+
+    async def _set() -> list[str]:
+        async with session_scope() as session:
+            user = await staff_service.set_contacts(session=session, username=username, email=email,
+                                                    telegram_chat_id=telegram, zalo_user_id=zalo)
+            shown = [f"{k}={v}" for k, v in (("email", user.email), ("telegram", user.telegram_chat_id),
+                                               ("zalo", user.zalo_user_id)) if v]
+        await dispose_engine()
+        return shown
+
+    shown = run(_set())
+    console.print(f"[green]Đã cập nhật[/] {username}: {', '.join(shown) or 'không có liên hệ nào'}")
 
 
 @user_app.command("list")
@@ -216,7 +248,7 @@ def serve(
     options = {"proxy_headers": True, "log_level": "info"}
     inboxes = []
     if settings.zalo_inbox == "process" and (settings.zalo_oa_secret_key or settings.zalo_signature_mode == "log"):
-        from bot.zalo.inbox import start_worker_process
+        from bot.zalo.worker import start_worker_process
 
         count = settings.zalo_inbox_workers
         inboxes = [start_worker_process(i, count) for i in range(count)]
@@ -260,7 +292,7 @@ def bot_zalo_inbox(
 ) -> None:
     """Process stored Zalo webhook events (when the web app is not started by `phananh serve`,
     which starts ZALO_INBOX_WORKERS of them itself)."""
-    from bot.zalo.inbox import run_worker
+    from bot.zalo.worker import run_worker
 
     if workers < 1 or not 0 <= worker < workers:
         fail(f"--worker must be 0 .. {max(workers, 1) - 1} for --workers {workers}: "
@@ -293,6 +325,7 @@ def scheduler() -> None:
     except ModuleNotFoundError:
         fail("the scheduler is not installed in this build")
         return
+    _install_edges()
     run(_prepare_database())
     asyncio.run(run_forever())
 
@@ -319,10 +352,11 @@ def cameras_ingest() -> None:
 @jobs_app.command("list")
 def jobs_list() -> None:
     """List the scheduled jobs."""
-    from backend.scheduler import JOBS
+    from backend.scheduler import all_jobs
 
+    _install_edges()
     table = Table("job", "schedule", "what it does")
-    for job in JOBS:
+    for job in all_jobs():
         table.add_row(job.name, job.schedule_text, job.doc)
     console.print(table)
 
@@ -332,6 +366,7 @@ def jobs_run(name: str) -> None:
     """Run one job now (for debugging); prints what it did."""
     from backend.scheduler import run_job_once
 
+    _install_edges()
     result = run(run_job_once(name))
     console.print(result)
 

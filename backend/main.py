@@ -15,10 +15,19 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.core import docs, jobs
 from backend.core.config import get_settings
 from backend.core.db import dispose_engine, get_engine, get_sessionmaker
 from backend.core.errors import DomainError, NotFound
+from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
+from backend.notifications import channels, email
+from bot import cli as terminal
+from bot.dialogue import scheduled as dialogue_jobs
+from bot.telegram import render as telegram
+from bot.zalo import render as zalo
+from bot.zalo import scheduled as zalo_jobs
+from bot.zalo import worker as zalo_worker
 
 log = get_logger(__name__)
 
@@ -47,6 +56,18 @@ def _optional(path: str) -> Any | None:
             return None
         raise
     return getattr(module, attr, None)
+
+
+def install_edges() -> None:
+    """Wire the chat channels into the domain, which knows them only by name: each channel's
+    outbox sender and recovery hook (backend/notifications/channels.py), and the bots' scheduled
+    jobs (backend/core/jobs.py). Called by every entry point that may send or run jobs (`phananh
+    serve`, `phananh scheduler`, `phananh jobs`, the bots); idempotent."""
+    channels.register("zalo", zalo.send_messages, recover=zalo_worker.recover)
+    channels.register("telegram", telegram.send_notification, recover=telegram.recover)
+    channels.register("cli", terminal.send_notification)
+    channels.register("email", email.send_messages)  # staff alerts
+    jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -99,6 +120,7 @@ def _freeze_startup_objects() -> None:
 def create_app(*, with_hooks: bool = True) -> FastAPI:
     settings = get_settings()
     setup_logging()
+    install_edges()
     hooks: list[Callable[[FastAPI], Any]] = []
     if with_hooks:
         hooks = [h for h in (_optional(p) for p in LIFESPAN_HOOKS) if h is not None]
@@ -124,8 +146,12 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
         version="0.1.0",
         description="Phản ánh hiện trường: citizen field reports for the Đắk Lắk IOC.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)
+    docs.install(app)
 
     from backend.catalog.views import router as catalog_router
     from backend.reports.views import router as reports_router

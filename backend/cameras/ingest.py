@@ -12,6 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import socket
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -29,7 +32,7 @@ from backend.cameras.schemas import TrafficCountsIn
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
 from backend.core.errors import DomainError
-from backend.core.lease import acquire_lease, new_holder_id, release_lease
+from backend.core.lease import acquire_lease, release_lease
 from backend.core.logging import get_logger
 
 log = get_logger(__name__)
@@ -197,6 +200,10 @@ async def _snapshot(http: httpx.AsyncClient, row_id: int, frigate_id: str) -> No
                 await snapshots.store(session=session, event_id=row_id, data=data)
     except Exception as exc:  # a snapshot is evidence, not the event: never stop the ingest for it
         log.warning("camera snapshot failed", event_id=frigate_id, error=str(exc))
+
+
+def new_holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 async def run_as_leader(url: str, holder: str | None = None, ingest: Ingest | None = None) -> None:

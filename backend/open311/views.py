@@ -12,21 +12,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from backend.catalog import service as catalog_service
-from backend.catalog.models import Category
 from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.core.deps import SessionDep
 from backend.core.errors import DomainError, NotFound
+from backend.reports import queries
 from backend.reports import service as report_service
 from backend.reports.models import Report
 from backend.reports.schemas import ReportCreate
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
-
-OPEN = ("new", "assigned", "in_progress")
 
 
 def _error(status: int, code: int | str, description: str) -> JSONResponse:
@@ -37,7 +34,7 @@ def _request(report: Report) -> dict[str, Any]:
     notes = report.resolution_note if report.status in ("resolved", "rejected", "closed") else None
     return {
         "service_request_id": report.code,
-        "status": "open" if report.status in OPEN else "closed",
+        "status": "open" if report.is_open else "closed",
         "status_notes": notes,
         "service_name": report.category.name,
         "service_code": report.category.code,
@@ -80,27 +77,24 @@ async def list_requests(
     end_date: datetime | None = None,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[dict[str, Any]] | JSONResponse:
-    stmt = select(Report).where(Report.duplicate_of_id.is_(None))
-    if service_request_id:
-        stmt = stmt.where(Report.code.in_([c.strip().upper() for c in service_request_id.split(",")]))
-    if service_code:
-        stmt = stmt.where(Report.category_id.in_(select(Category.id).where(Category.code.in_(service_code.split(",")))))
-    if status:
-        if status not in ("open", "closed"):
-            return _error(400, 400, "status must be open or closed")
-        stmt = stmt.where(Report.status.in_(OPEN) if status == "open" else Report.status.not_in(OPEN))
-    if start_date:
-        stmt = stmt.where(Report.created_at >= start_date)
-    if end_date:
-        stmt = stmt.where(Report.created_at <= end_date)
-    rows = (await session.scalars(stmt.order_by(Report.created_at.desc()).limit(page_size))).all()
+    if status and status not in ("open", "closed"):
+        return _error(400, 400, "status must be open or closed")
+    rows = await queries.public_list(
+        session=session,
+        codes=service_request_id.split(",") if service_request_id else (),
+        category_codes=service_code.split(",") if service_code else (),
+        open_=None if not status else status == "open",
+        since=start_date,
+        until=end_date,
+        limit=page_size,
+    )
     return [_request(r) for r in rows]
 
 
 @router.get("/requests/{request_id}.json", response_model=None)
 async def one_request(session: SessionDep, request_id: str) -> list[dict[str, Any]] | JSONResponse:
     try:
-        report = await report_service.get(session=session, code=request_id)
+        report = await queries.get(session=session, code=request_id)
     except NotFound:
         return _error(404, 404, f"service request {request_id} not found")
     return [_request(report)]

@@ -29,7 +29,7 @@ async def test_post_then_get_a_request(app_client: httpx.AsyncClient) -> None:
 async def test_post_outside_the_province_is_400(app_client: httpx.AsyncClient) -> None:
     r = await app_client.post(
         "/open311/v2/requests.json",
-        data={"service_code": "littering", "description": "x", "lat": "21.02", "long": "105.85"},
+        data={"service_code": "littering", "description": "Rác đổ ven đường", "lat": "21.02", "long": "105.85"},
     )
     assert r.status_code == 400 and "ngoài" in r.json()[0]["description"]
 
@@ -37,7 +37,7 @@ async def test_post_outside_the_province_is_400(app_client: httpx.AsyncClient) -
 async def test_post_with_unknown_service_is_400(app_client: httpx.AsyncClient) -> None:
     r = await app_client.post(
         "/open311/v2/requests.json",
-        data={"service_code": "nope", "description": "x", "lat": "12.6675", "long": "108.0378"},
+        data={"service_code": "nope", "description": "Rác đổ ven đường", "lat": "12.6675", "long": "108.0378"},
     )
     assert r.status_code == 400
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.actor import Actor
 from backend.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from backend.reports import service as report_service
+from backend.reports import store
 from backend.reports.models import Report, ReportEvent
 from backend.reports.schemas import ReportCreate
 
@@ -25,7 +26,7 @@ async def test_create_classifies_places_and_routes_a_report(report_factory: Fact
 
 async def test_tracking_code_uses_only_unambiguous_capitals_and_digits(report_factory: Factory) -> None:
     report = await report_factory()
-    assert all(ch in report_service.CODE_ALPHABET for ch in report.code[3:])
+    assert all(ch in store.CODE_ALPHABET for ch in report.code[3:])
 
 
 async def test_address_alone_is_geocoded(report_factory: Factory) -> None:
@@ -75,7 +76,8 @@ async def test_report_farther_than_100_m_is_not_a_duplicate(session: AsyncSessio
     created = await report_service.create(
         session=session,
         actor=Actor.system(),
-        report_in=ReportCreate(description="x", latitude=12.6675 + 0.0012, longitude=108.0378, category="encroachment"),
+        report_in=ReportCreate(description="Bàn ghế chiếm vỉa hè",
+                               latitude=12.6675 + 0.0012, longitude=108.0378, category="encroachment"),
     )
     assert created.duplicates == []
 
@@ -85,7 +87,8 @@ async def test_report_of_another_category_is_not_a_duplicate(session: AsyncSessi
     created = await report_service.create(
         session=session,
         actor=Actor.system(),
-        report_in=ReportCreate(description="x", latitude=12.6675, longitude=108.0378, category="littering"),
+        report_in=ReportCreate(description="Bàn ghế chiếm vỉa hè",
+                               latitude=12.6675, longitude=108.0378, category="littering"),
     )
     assert created.duplicates == []
 
@@ -97,7 +100,8 @@ async def test_old_report_outside_the_window_is_not_a_duplicate(session: AsyncSe
     created = await report_service.create(
         session=session,
         actor=Actor.system(),
-        report_in=ReportCreate(description="x", latitude=12.6675, longitude=108.0378, category="encroachment"),
+        report_in=ReportCreate(description="Bàn ghế chiếm vỉa hè",
+                               latitude=12.6675, longitude=108.0378, category="encroachment"),
     )
     assert created.duplicates == []
 

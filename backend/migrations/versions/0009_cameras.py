@@ -1,7 +1,7 @@
 """Cameras: registry, rules, one normalized event store, incidents, traffic counts and parameters.
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import backend.core.db
 
 revision: str = "0009"
-down_revision: str | None = "0008"
+down_revision: str | None = "0014"  # 0008 in the brief; chained after main's 0014 (staff contacts) once merged
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
