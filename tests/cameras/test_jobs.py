@@ -84,3 +84,25 @@ async def test_a_candidates_snapshot_is_fetched_from_frigates_http_api(cameras, 
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await server.stop()
+
+
+async def test_an_offline_camera_alerts_the_ioc_staff_once_and_again_when_it_is_back(cameras, make_user):
+    from backend.cameras import service
+    from backend.cameras.scheduled import camera_offline_watch
+    from backend.notifications.models import Outbox
+
+    supervisor = await make_user("supervisor")
+    supervisor.email = "giamsat@ioc.daklak.gov.vn"
+    await cameras.execute(update(Camera).values(last_seen_at=utcnow(), status="online"))
+    await cameras.execute(update(Camera).where(Camera.code == NGA_SAU)
+                          .values(last_seen_at=utcnow() - timedelta(hours=1)))
+    await cameras.commit()
+    await camera_offline_watch()
+    await camera_offline_watch()
+    camera_id = await cameras.scalar(select(Camera.id).where(Camera.code == NGA_SAU))
+    await service.seen_cameras(session=cameras, camera_ids={camera_id}, now=utcnow())
+    await cameras.commit()
+    alerts = (await cameras.scalars(select(Outbox).order_by(Outbox.id))).all()
+    assert [(a.recipient, a.payload["alert"]) for a in alerts] == [
+        ("giamsat@ioc.daklak.gov.vn", "camera_offline"), ("giamsat@ioc.daklak.gov.vn", "camera_offline_closed")]
+    assert "mất tín hiệu" in alerts[0].payload["text"]
