@@ -17,7 +17,7 @@ VEHICLE_CLASSES = ("motorbike", "car", "bus", "truck", "bicycle")
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("time needs a time zone (ISO 8601 with Z or +07:00)")
+        raise ValueError("thời gian cần có múi giờ (ISO 8601, ví dụ 2026-11-30T07:00:00+07:00)")
     return value
 
 
@@ -35,7 +35,7 @@ class CameraCreate(BaseModel):
     @classmethod
     def _capacity(cls, value: dict[str, float]) -> dict[str, float]:
         if any(c <= 0 for c in value.values()):
-            raise ValueError("capacity must be positive (PCU/h)")
+            raise ValueError("năng lực thông hành phải lớn hơn 0 (xe quy đổi/giờ)")
         return value
 
 
@@ -88,7 +88,7 @@ class RuleCreate(BaseModel):
     @classmethod
     def _hours(cls, value: str | None) -> str | None:
         if value is not None and not HOURS.match(value.replace(" ", "")):
-            raise ValueError("hours must look like 22:00-05:00")
+            raise ValueError("khung giờ phải có dạng 22:00-05:00")
         return value.replace(" ", "") if value else None
 
 
@@ -139,7 +139,7 @@ class DismissIn(BaseModel):
     @classmethod
     def _reason(cls, value: str) -> str:
         if not value.strip():
-            raise ValueError("a reason is required")
+            raise ValueError("cần nêu lý do")
         return value.strip()
 
 
@@ -157,9 +157,9 @@ class TrafficCountsIn(BaseModel):
     def _counts(cls, value: dict[str, int]) -> dict[str, int]:
         unknown = set(value) - set(VEHICLE_CLASSES)
         if unknown:
-            raise ValueError(f"unknown vehicle class {sorted(unknown)}; classes: {', '.join(VEHICLE_CLASSES)}")
+            raise ValueError(f"loại xe không có: {sorted(unknown)}; các loại: {', '.join(VEHICLE_CLASSES)}")
         if any(n < 0 for n in value.values()):
-            raise ValueError("counts must not be negative")
+            raise ValueError("số xe không được âm")
         return value
 
 

@@ -49,7 +49,7 @@ async def list_cameras(*, session: AsyncSession, active_only: bool = False) -> S
 async def get_camera(*, session: AsyncSession, code: str) -> Camera:
     camera = await session.scalar(select(Camera).where(Camera.code == code))
     if camera is None:
-        raise NotFound(f"Không có camera mã {code} / unknown camera", field="camera")
+        raise NotFound(f"Không có camera mã {code}", field="camera")
     return camera
 
 
@@ -57,7 +57,7 @@ async def save_camera(*, session: AsyncSession, camera_in: CameraCreate) -> Came
     """Create or update (by code) a camera, placed in its current ward by the gazetteer."""
     area = await geo_service.locate(session=session, latitude=camera_in.latitude, longitude=camera_in.longitude)
     if area is None:
-        raise ValidationFailed("Vị trí camera nằm ngoài tỉnh / the camera is outside the province", field="latitude")
+        raise ValidationFailed("Vị trí camera nằm ngoài tỉnh", field="latitude")
     camera = await session.scalar(select(Camera).where(Camera.code == camera_in.code))
     values = camera_in.model_dump()
     if camera is None:
@@ -112,11 +112,11 @@ async def decision_stats(*, session: AsyncSession, by: str) -> dict[Any, RuleSta
 async def save_rule(*, session: AsyncSession, rule_in: RuleCreate, rule_id: int | None = None) -> CameraRule:
     ref = await catalog_service.reference(session=session)
     if rule_in.category not in ref.category_ids:
-        raise ValidationFailed(f"Lĩnh vực không tồn tại: {rule_in.category} / unknown category", field="category")
+        raise ValidationFailed(f"Lĩnh vực không tồn tại: {rule_in.category}", field="category")
     camera_id = (await get_camera(session=session, code=rule_in.camera)).id if rule_in.camera else None
     labels = sorted({label.strip() for label in rule_in.labels if label.strip()})
     if not labels:
-        raise ValidationFailed("Cần ít nhất một nhãn đối tượng / at least one label", field="labels")
+        raise ValidationFailed("Cần ít nhất một nhãn đối tượng", field="labels")
     values = {
         "camera_id": camera_id, "zone": rule_in.zone or None, "labels": labels, "min_score": rule_in.min_score,
         "min_duration_s": rule_in.min_duration_s, "hours": rule_in.hours, "category": rule_in.category,
@@ -125,7 +125,7 @@ async def save_rule(*, session: AsyncSession, rule_in: RuleCreate, rule_id: int 
     if rule_id is not None:
         rule = await session.get(CameraRule, rule_id)
         if rule is None:
-            raise NotFound("Không có quy tắc này / unknown rule")
+            raise NotFound("Không có quy tắc này")
     else:
         code = rule_in.code or f"rule-{int(time.time() * 1000) % 10**10}"
         rule = await session.scalar(select(CameraRule).where(CameraRule.code == code))

@@ -40,7 +40,7 @@ def decode_b64(value: str) -> bytes:
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ValidationFailed("snapshot_b64 không phải base64 hợp lệ / snapshot_b64 is not base64",
+        raise ValidationFailed("snapshot_b64 không phải base64 hợp lệ",
                                field="snapshot_b64") from exc
 
 

@@ -53,8 +53,7 @@ async def parameters(*, session: AsyncSession) -> Parameters:
     pcu = {r.key: r.value for r in rows if r.kind == "pcu"}
     los = sorted(((r.key, r.value) for r in rows if r.kind == "los"), key=lambda kv: kv[1])
     if not pcu or not los:
-        raise ValidationFailed("Chưa nạp hệ số quy đổi giao thông: chạy `phananh seed` / traffic parameters "
-                               "missing: run `phananh seed`")
+        raise ValidationFailed("Chưa nạp hệ số quy đổi giao thông: chạy `phananh seed`")
     params = Parameters(pcu, los)
     _params = (time.monotonic(), params)
     return params
@@ -82,15 +81,15 @@ async def record(*, session: AsyncSession, counts_in: TrafficCountsIn, camera_co
     now = now or utcnow()
     code = camera_code or counts_in.camera
     if not code:
-        raise ValidationFailed("Thiếu mã camera / camera is required", field="camera")
+        raise ValidationFailed("Thiếu mã camera", field="camera")
     camera = await camera_service.get_camera(session=session, code=code)
     start = counts_in.interval_start
     if start + timedelta(minutes=counts_in.interval_minutes) > now + timedelta(minutes=5):
-        raise ValidationFailed("Khoảng đếm chưa kết thúc hoặc ở tương lai / the interval has not ended yet",
+        raise ValidationFailed("Khoảng đếm chưa kết thúc hoặc ở tương lai",
                                field="interval_start")
     if camera.approaches and counts_in.direction not in camera.approaches:
         raise ValidationFailed(f"Camera {camera.code} không có hướng {counts_in.direction}; các hướng: "
-                               f"{', '.join(camera.approaches)} / unknown direction", field="direction")
+                               f"{', '.join(camera.approaches)}", field="direction")
     params = await parameters(session=session)
     got = figures(params, counts_in.counts, counts_in.interval_minutes, camera.approaches.get(counts_in.direction))
     values = {"camera_id": camera.id, "direction": counts_in.direction, "interval_start": start,
@@ -137,11 +136,11 @@ async def _congestion(session: AsyncSession, camera: Camera, direction: str, sta
 
 def check_span(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
-        raise ValidationFailed("Thời gian cần múi giờ (ISO 8601) / times need a time zone", field="from")
+        raise ValidationFailed("Thời gian cần múi giờ (ISO 8601)", field="from")
     if end <= start:
         raise ValidationFailed("'to' phải sau 'from' / 'to' must be after 'from'", field="to")
     if end - start > MAX_SPAN:
-        raise ValidationFailed("Tối đa 31 ngày mỗi lần / at most 31 days at a time", field="to")
+        raise ValidationFailed("Tối đa 31 ngày mỗi lần", field="to")
 
 
 async def flow(*, session: AsyncSession, camera_code: str, start: datetime, end: datetime) -> list[dict[str, Any]]:

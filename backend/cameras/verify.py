@@ -48,7 +48,7 @@ async def list_events(*, session: AsyncSession, flt: EventFilter) -> tuple[Seque
     if flt.camera:
         camera_id = await session.scalar(select(Camera.id).where(Camera.code == flt.camera))
         if camera_id is None:
-            raise NotFound(f"Không có camera mã {flt.camera} / unknown camera", field="camera")
+            raise NotFound(f"Không có camera mã {flt.camera}", field="camera")
         where.append(CameraEvent.camera_id == camera_id)
     total = await session.scalar(select(func.count()).select_from(CameraEvent).where(*where)) or 0
     items = (await session.scalars(
@@ -70,18 +70,18 @@ async def get_event(*, session: AsyncSession, event_id: int, lock: bool = False)
         stmt = stmt.with_for_update(of=CameraEvent)
     event = await session.scalar(stmt)
     if event is None or event.status == EventStatus.observed:
-        raise NotFound("Không tìm thấy sự kiện camera / camera event not found")
+        raise NotFound("Không tìm thấy sự kiện camera")
     return event
 
 
 def _check(actor: Actor) -> None:
     if actor.kind != "staff" or actor.role not in VERIFIERS:
-        raise PermissionDenied("Chỉ giám sát viên, quản trị xác minh sự kiện camera / supervisors and admins only")
+        raise PermissionDenied("Chỉ giám sát viên, quản trị xác minh sự kiện camera")
 
 
 def _pending(event: CameraEvent) -> None:
     if event.status != EventStatus.pending:
-        raise InvalidTransition(f"Sự kiện đã được xử lý ({event.status}) / the event is no longer pending")
+        raise InvalidTransition(f"Sự kiện đã được xử lý ({event.status})")
 
 
 async def duplicates(*, session: AsyncSession, event: CameraEvent, category: str | None = None) -> list[Report]:
@@ -123,7 +123,7 @@ async def confirm(*, session: AsyncSession, event_id: int, actor: Actor, categor
     if link_to:
         report = await reports_service.get(session=session, code=link_to, actor=actor)
         if not report.is_open:
-            raise InvalidTransition("Chỉ gộp vào phản ánh đang mở / only an open report")
+            raise InvalidTransition("Chỉ gộp vào phản ánh đang mở")
         await _attach_snapshot(session, event, report, actor)
         reports_service.add_event(session, report, actor, "camera_evidence", public=False,
                                   note=describe(event, report.category.name, note),
@@ -132,7 +132,7 @@ async def confirm(*, session: AsyncSession, event_id: int, actor: Actor, categor
         ref = await catalog_service.reference(session=session)
         code = category or event.category or "other"
         if code not in ref.category_ids:
-            raise ValidationFailed(f"Lĩnh vực không tồn tại: {code} / unknown category", field="category")
+            raise ValidationFailed(f"Lĩnh vực không tồn tại: {code}", field="category")
         name = ref.row_object(Category, ref.category_ids[code])
         created = await reports_service.create(
             session=session, actor=actor, channel="camera",
@@ -154,7 +154,7 @@ async def confirm(*, session: AsyncSession, event_id: int, actor: Actor, categor
 async def dismiss(*, session: AsyncSession, event_id: int, actor: Actor, reason: str) -> CameraEvent:
     _check(actor)
     if not reason.strip():
-        raise ValidationFailed("Cần nêu lý do / a reason is required", field="reason")
+        raise ValidationFailed("Cần nêu lý do", field="reason")
     event = await get_event(session=session, event_id=event_id, lock=True)
     _pending(event)
     event.status = EventStatus.dismissed

@@ -43,7 +43,7 @@ MANAGERS = (Role.admin, Role.supervisor)
 
 def _role(actor: Actor, *roles: str) -> None:
     if actor.role not in roles:
-        raise PermissionDenied("Không có quyền / not allowed for this role")
+        raise PermissionDenied("Không có quyền")
 
 
 def camera_read(c: Camera) -> CameraRead:
@@ -133,7 +133,7 @@ async def get_event(session: SessionDep, actor: StaffActor, event_id: int) -> di
 async def snapshot(session: SessionDep, actor: StaffActor, event_id: int) -> FileResponse:
     event = await verify.get_event(session=session, event_id=event_id)
     if not event.snapshot_sha256 or not event.snapshot_type:
-        raise NotFound("Sự kiện không có ảnh / no snapshot")
+        raise NotFound("Sự kiện không có ảnh")
     return FileResponse(media_path(event.snapshot_sha256, event.snapshot_type), media_type=event.snapshot_type,
                         headers={"Cache-Control": "private, max-age=3600"})
 
@@ -157,10 +157,10 @@ async def dismiss(session: SessionDep, actor: StaffActor, event_id: int, body: D
 def check_signature(body: bytes, header: str | None) -> None:
     secret = get_settings().camera_webhook_secret
     if not secret:
-        raise AuthenticationFailed("Webhook camera chưa được cấu hình / CAMERA_WEBHOOK_SECRET is not set")
+        raise AuthenticationFailed("Webhook camera chưa được cấu hình (CAMERA_WEBHOOK_SECRET)")
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     if not header or not hmac.compare_digest(expected.encode(), header.strip().encode()):
-        raise AuthenticationFailed("Chữ ký không hợp lệ / bad X-Signature")
+        raise AuthenticationFailed("Chữ ký X-Signature không hợp lệ")
 
 
 @router.post("/webhooks/camera")
@@ -174,7 +174,7 @@ async def camera_webhook(request: Request, session: SessionDep) -> dict[str, Any
                                          )) from exc
     await service.get_camera(session=session, code=event.camera)
     if event.end_time is not None and event.end_time < event.start_time:
-        raise ValidationFailed("end_time trước start_time / end_time before start_time", field="end_time")
+        raise ValidationFailed("end_time trước start_time", field="end_time")
     image = snapshots.decode_b64(event.snapshot_b64) if event.snapshot_b64 else None
     if image is not None:
         media.inspect(image)  # not an image (by its content): 422, nothing stored
