@@ -73,9 +73,11 @@ async def queue(request: Request, session: SessionDep, user: StaffUser, page: in
         key = (event.camera_id, event.category)
         if key not in nearby:
             nearby[key] = await verify.duplicates(session=session, event=event)
+    categories = await catalog_service.list_categories(session=session)
     return render(request, "cameras/queue.html", items=items, total=total, page=page, camera=camera,
+                  category_names={c.code: c.name for c in categories},
                   pages=max((total + QUEUE_PAGE - 1) // QUEUE_PAGE, 1), nearby=nearby, message=msg,
-                  categories=await catalog_service.list_categories(session=session),
+                  categories=categories,
                   cameras=await service.list_cameras(session=session), reasons=DISMISS_REASONS,
                   labels=verify.LABELS_VI)
 

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 import httpx
+import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -117,10 +118,12 @@ class Ingest:
             self.subscribed.set()
             log.info("mqtt subscribed", broker=f"{broker.host}:{broker.port}", client_id=self.client_id)
             messages = client.messages
+            waiting = client._queue  # what has arrived: taken without a task per message (anext makes one)
             while True:
                 batch = [await anext(messages)]
-                while len(messages) and len(batch) < BATCH:
-                    batch.append(await anext(messages))
+                _read_buffered(paho, BATCH)
+                while len(batch) < BATCH and not waiting.empty():
+                    batch.append(waiting.get_nowait())
                 fetch = await self._handle_safely(batch)
                 for message in batch:  # in order, as MQTT wants
                     paho.ack(message.mid, message.qos)
@@ -190,6 +193,15 @@ class Ingest:
             self.stats.dropped += 1
             log.warning("malformed traffic counts dropped", camera=camera,
                         error=getattr(exc, "message", None) or str(exc)[:300])
+
+
+def _read_buffered(paho: mqtt.Client, limit: int) -> None:
+    """paho reads one packet per "socket readable" event for QoS 1 (aiomqtt calls loop_read once
+    each time), so a batch would hold only what arrived during the previous one: read what the
+    socket already holds, up to `limit` packets (a partial packet stays for the next read)."""
+    for _ in range(limit):
+        if paho._sock is None or paho._packet_read() != mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS:
+            return
 
 
 async def _snapshot(http: httpx.AsyncClient, row_id: int, frigate_id: str) -> None:

@@ -49,7 +49,8 @@ class Camera(Base):
     last_event_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    area: Mapped[Area | None] = relationship(lazy="joined")
+    # selectin: an area row carries its boundary polygon; load it once per request, not once per row
+    area: Mapped[Area | None] = relationship(lazy="selectin")
 
 
 class CameraRule(Base):
