@@ -333,7 +333,7 @@ def scheduler() -> None:
 @cameras_app.command("ingest")
 def cameras_ingest() -> None:
     """Subscribe to Frigate's events and the traffic counts on MQTT_URL (one leader at a time)."""
-    from backend.cameras.ingest import Broker, run_as_leader
+    from backend.cameras.ingest import Broker, run_until_signalled
 
     url = get_settings().mqtt_url
     if not url:
@@ -345,8 +345,7 @@ def cameras_ingest() -> None:
         fail(str(exc))
     run(_prepare_database())
     console.print(f"[bold green]Camera ingest[/] from {url.split('@')[-1]} (lease camera-ingest)")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_as_leader(url))
+    asyncio.run(run_until_signalled(url))
 
 
 @jobs_app.command("list")

@@ -38,7 +38,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
-def _messages(n: int) -> tuple[list[bytes], int]:
+def _messages(n: int, offset: int = 0) -> tuple[list[bytes], int]:
     """n Frigate messages: events of 3 messages (new, update, end); one event in four is a car
     10+ minutes on a sidewalk (a candidate), the rest short stops or other labels."""
     out: list[bytes] = []
@@ -53,7 +53,7 @@ def _messages(n: int) -> tuple[list[bytes], int]:
         candidates += long_stop
         label = "car" if long_stop or i % 3 else random.choice(["person", "bicycle", "dog"])
         seconds = 700 if long_stop else 40
-        eid = f"{start:.6f}-{i:07d}"
+        eid = f"{start:.6f}-{i + offset:08d}"
         for kind, t in (("new", 1), ("update", seconds / 2), ("end", seconds)):
             after = {"id": eid, "camera": camera, "label": label, "sub_label": None, "score": 0.86,
                      "top_score": 0.88, "start_time": start, "frame_time": start + t,
@@ -105,34 +105,58 @@ async def mqtt_ingest(work: Path, db_url: str) -> dict[str, Any]:
     broker = mosquitto.start()
     env = {**os.environ, "DATABASE_URL": db_url, "MQTT_URL": broker.url, "MEDIA_DIR": str(work / "media"),
            "VAR_DIR": str(work / "var"), "MQTT_CLIENT_ID": f"bench-{uuid.uuid4().hex[:6]}"}
-    log = (work / "ingest.log").open("wb")
-    ingest = subprocess.Popen([str(Path(sys.executable).parent / "phananh"), "cameras", "ingest"], env=env,  # noqa: ASYNC220
-                              stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
-    try:
+    def start(name: str) -> subprocess.Popen[bytes]:
+        out = (work / name).open("wb")
+        return subprocess.Popen([str(Path(sys.executable).parent / "phananh"), "cameras", "ingest"],
+                                env=env, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+
+    async def subscribed(process: subprocess.Popen[bytes], name: str) -> None:
         deadline = time.monotonic() + 60
-        while b"mqtt subscribed" not in (work / "ingest.log").read_bytes():
-            if ingest.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("ingest did not start:\n" + (work / "ingest.log").read_text()[-3000:])
-            await asyncio.sleep(0.2)
+        while b"mqtt subscribed" not in (work / name).read_bytes():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("ingest did not start:\n" + (work / name).read_text()[-3000:])
+            await asyncio.sleep(0.05)
+
+    async def stored_at_least(n: int, since: float) -> tuple[int, int]:
+        stored = pending = 0
+        while time.perf_counter() - since < 600:
+            stored, pending = await _count(db_url)
+            if stored >= n:
+                break
+            await asyncio.sleep(0.1)
+        return stored, pending
+
+    ingest = start("ingest.log")
+    try:
+        await subscribed(ingest, "ingest.log")
+        # live: published while the ingest runs (the publisher shares this machine)
         messages, expected = _messages(N_MESSAGES)
         started = time.perf_counter()
         await asyncio.to_thread(_publish, broker.port, messages)
         published = time.perf_counter() - started
-        stored = pending = 0
-        while time.perf_counter() - started < 600:
-            stored, pending = await _count(db_url)
-            if stored >= len(messages):
-                break
-            await asyncio.sleep(0.2)
+        stored, pending = await stored_at_least(len(messages), started)
         elapsed = time.perf_counter() - started
+        # backlog: published while the ingest was stopped (kept by the broker for its session),
+        # then drained: the ingest alone, from MQTT to stored candidates
+        ingest.terminate()
+        ingest.wait(30)
+        backlog, more = _messages(N_MESSAGES, offset=10_000_000)
+        await asyncio.to_thread(_publish, broker.port, backlog)
+        ingest = start("ingest2.log")
+        await subscribed(ingest, "ingest2.log")
+        drain_start = time.perf_counter()
+        total, pending_total = await stored_at_least(len(messages) + len(backlog), drain_start)
+        drained = time.perf_counter() - drain_start
     finally:
         ingest.terminate()
         ingest.wait(20)
-        log.close()
         broker.remove()
     return {"messages": len(messages), "stored_messages": stored, "lost": len(messages) - stored,
             "candidates": pending, "expected_candidates": expected, "publish_s": round(published, 2),
-            "seconds": round(elapsed, 2), "events_per_s": round(stored / elapsed)}
+            "seconds": round(elapsed, 2), "events_per_s": round(stored / elapsed),
+            "backlog_messages": len(backlog), "backlog_lost": len(messages) + len(backlog) - total,
+            "backlog_candidates": pending_total - pending, "backlog_expected_candidates": more,
+            "backlog_drain_s": round(drained, 2), "backlog_events_per_s": round(len(backlog) / drained)}
 
 
 async def queue_page(db_url: str) -> dict[str, Any]:

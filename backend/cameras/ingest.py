@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import os
+import signal
 import socket
 import uuid
 from collections.abc import AsyncIterator
@@ -255,6 +256,17 @@ async def _renew(holder: str) -> bool:
     except Exception as exc:
         log.warning("camera-ingest lease renewal failed", error=str(exc))
         return False
+
+
+async def run_until_signalled(url: str) -> None:
+    """`phananh cameras ingest`: until SIGTERM/SIGINT, then give the lease up at once (a
+    restarted ingest takes over without waiting for it to expire)."""
+    task = asyncio.create_task(run_as_leader(url))
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 def lifespan_hook(app: Any) -> Any:
