@@ -20,7 +20,7 @@ ROLE_LABELS = {
 }
 CHANNEL_LABELS = {
     "zalo": "Zalo", "telegram": "Telegram", "cli": "Dòng lệnh", "web": "Cổng thông tin",
-    "hotline": "Tổng đài", "api": "API", "open311": "Open311",
+    "hotline": "Tổng đài", "api": "API", "open311": "Open311", "camera": "Camera giám sát",
 }
 EVENT_LABELS = {
     **ACTION_LABELS,

@@ -22,10 +22,12 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 bot_app = typer.Typer(help="Chat bots.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs: list them or run one now.", no_args_is_help=True)
+cameras_app = typer.Typer(help="Cameras: the MQTT ingest (Frigate events, traffic counts).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(bot_app, name="bot")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(cameras_app, name="cameras")
 console = Console()
 err = Console(stderr=True)
 
@@ -74,6 +76,7 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 async def _seed(demo: bool) -> dict[str, int]:
+    from backend.cameras.loader import load_cameras
     from backend.catalog.loader import load_reference
     from backend.core.db import dispose_engine, session_scope
     from backend.core.migrate import upgrade
@@ -90,6 +93,8 @@ async def _seed(demo: bool) -> dict[str, int]:
             )
         counts.update(result.counts)
         geo_service.invalidate_cache()
+        async with session_scope() as session:
+            counts.update(await load_cameras(session=session, data_dir=settings.data_dir))
         if demo:
             from backend.demo import load_demo, read_demo
 
@@ -323,6 +328,24 @@ def scheduler() -> None:
     _install_edges()
     run(_prepare_database())
     asyncio.run(run_forever())
+
+
+@cameras_app.command("ingest")
+def cameras_ingest() -> None:
+    """Subscribe to Frigate's events and the traffic counts on MQTT_URL (one leader at a time)."""
+    from backend.cameras.ingest import Broker, run_until_signalled
+
+    url = get_settings().mqtt_url
+    if not url:
+        fail("MQTT_URL is not set: e.g. MQTT_URL=mqtt://user:pass@127.0.0.1:1883")
+        return
+    try:
+        Broker.parse(url)
+    except ValueError as exc:
+        fail(str(exc))
+    run(_prepare_database())
+    console.print(f"[bold green]Camera ingest[/] from {url.split('@')[-1]} (lease camera-ingest)")
+    asyncio.run(run_until_signalled(url))
 
 
 @jobs_app.command("list")

@@ -37,12 +37,14 @@ EXTRA_ROUTERS = (
     "bot.zalo.site:router",
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
+    "backend.cameras.views:router",
     "admin.views:router",
     "admin.portal:router",
 )
 
 # Startup/shutdown hooks contributed the same way (Telegram polling, scheduler).
-LIFESPAN_HOOKS = ("backend.scheduler:lifespan_hook", "bot.telegram.runner:lifespan_hook")
+LIFESPAN_HOOKS = ("backend.scheduler:lifespan_hook", "bot.telegram.runner:lifespan_hook",
+                  "backend.cameras.ingest:lifespan_hook")
 
 
 def _optional(path: str) -> Any | None:

@@ -1,6 +1,7 @@
 """Every model, imported once so metadata (Alembic, create_all, test clean-up) sees all tables."""
 
 from admin.models import AuditLog
+from backend.cameras.models import Camera, CameraEvent, CameraIncident, CameraRule, TrafficCount, TrafficParameter
 from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holiday, RoutingRule, Setting
 from backend.citizens.models import Citizen, Erasure
 from backend.core.lease import SchedulerLease
@@ -11,9 +12,4 @@ from backend.staff.models import User
 from bot.dialogue.models import ChatState, ProcessedEvent
 from bot.zalo.models import ZaloToken
 
-__all__ = [
-    "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "CallbackTask", "Category", "ChatState",
-    "Citizen", "DeadlinePolicy", "Erasure", "Holiday", "Outbox", "ProcessedEvent", "Question", "Rating",
-    "Receipt", "Report", "ReportEvent", "RoutingRule", "SchedulerLease", "Setting", "Supporter", "User",
-    "ZaloToken",
-]
+__all__ = sorted(name for name in dir() if name[0].isupper())  # every model imported above

@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from backend.cameras.scheduled import JOBS as CAMERA_JOBS
 from backend.core import jobs as job_registry
 from backend.core import lease
 from backend.core.config import get_settings
@@ -45,6 +46,7 @@ DOMAIN_JOBS: list[Job] = [
     *REPORT_JOBS,
     *NOTIFICATION_JOBS,
     *DASHBOARD_JOBS,
+    *CAMERA_JOBS,
 ]
 
 

@@ -32,6 +32,7 @@ REFERENCE_TABLES = {
     "holidays",
     "settings_kv",
     "alembic_version",
+    "traffic_parameters",
 }
 BMT_CENTRE = (12.6675, 108.0378)
 

@@ -83,6 +83,17 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     catalog_check_seconds: float = 5.0  # an admin's catalog edit reaches the processes of other hosts within this
 
+    # Cameras (backend/cameras): MQTT_URL unset = no ingest; CAMERA_WEBHOOK_SECRET unset = webhook refuses all
+    mqtt_url: str | None = None
+    mqtt_client_id: str = "phananh-ingest"  # fixed: the broker keeps this session's QoS-1 messages
+    frigate_topic_prefix: str = "frigate"
+    traffic_topic_prefix: str = "phananh/traffic"
+    frigate_url: str | None = None
+    camera_webhook_secret: str | None = None
+    camera_offline_minutes: int = Field(default=10, ge=1)  # silent this long = offline
+    camera_pending_hours: int = Field(default=72, ge=1)  # an unverified candidate expires after
+    congestion_intervals: int = Field(default=3, ge=1)  # LOS E-F this many intervals in a row = incident
+
     # Report rules (configurable, defaults from the issue tracker)
     duplicate_radius_m: float = 100.0
     duplicate_window_days: int = 30

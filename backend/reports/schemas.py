@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.core.text import clean, has_words
 
-CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
+CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311", "camera")
 Action = Literal["assign", "start", "resolve", "reject", "reopen", "close", "duplicate"]
 
 
