@@ -12,4 +12,9 @@ from backend.staff.models import User
 from bot.dialogue.models import ChatState, ProcessedEvent
 from bot.zalo.models import ZaloToken
 
-__all__ = sorted(name for name in dir() if name[0].isupper())  # every model imported above
+__all__ = [
+    "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "CallbackTask", "Camera", "CameraEvent",
+    "CameraIncident", "CameraRule", "Category", "ChatState", "Citizen", "DeadlinePolicy", "Erasure", "Holiday",
+    "Outbox", "ProcessedEvent", "Question", "Rating", "Receipt", "Report", "ReportEvent", "RoutingRule",
+    "SchedulerLease", "Setting", "Supporter", "TrafficCount", "TrafficParameter", "User", "ZaloToken",
+]

@@ -39,7 +39,8 @@ async def test_deadline_watch_reminds_the_agency_a_day_before_the_deadline(site)
     events = await _events(site, code, "remind")
     assert len(events) == 1 and not events[0].public
     assert (await _report(site, code)).reminded_at is not None
-    assert await report_jobs.deadline_watch(now=now + timedelta(hours=1)) == {"reminded": 0, "escalated": 0, "escalated_3x": 0, "alerts": 0}
+    later = await report_jobs.deadline_watch(now=now + timedelta(hours=1))
+    assert later == {"reminded": 0, "escalated": 0, "escalated_3x": 0, "alerts": 0}
 
 
 async def test_deadline_watch_does_not_remind_when_the_deadline_is_far(site):

@@ -12,7 +12,7 @@ from alembic import op
 import backend.core.db
 
 revision: str = "0009"
-down_revision: str | None = "0016"  # 0008 in the brief; chained after main's 0014 (staff contacts) once merged
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
