@@ -28,6 +28,7 @@ EXTRA_ROUTERS = (
     "bot.zalo.webhook:router",
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
+    "backend.monitoring.sites.views:router",
     "admin.views:router",
     "admin.portal:router",
 )

@@ -4,6 +4,15 @@ from admin.models import AuditLog
 from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holiday, RoutingRule, Setting
 from backend.citizens.models import Citizen
 from backend.dashboard.models import AgencyDailyStats, SchedulerLease
+from backend.monitoring.sites.models import (
+    Site,
+    SiteCheck,
+    SiteContent,
+    SiteDaily,
+    SiteIncident,
+    SiteIncidentEvent,
+    SiteMaintenance,
+)
 from backend.notifications.models import Outbox
 from backend.reports.models import Attachment, Rating, Report, ReportEvent, Supporter
 from backend.staff.models import User
@@ -13,5 +22,6 @@ from bot.zalo.models import ZaloToken
 __all__ = [
     "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "Category", "ChatState", "Citizen",
     "DeadlinePolicy", "Holiday", "Outbox", "ProcessedEvent", "Rating", "Report", "ReportEvent", "RoutingRule",
-    "SchedulerLease", "Setting", "Supporter", "User", "ZaloToken",
+    "SchedulerLease", "Setting", "Site", "SiteCheck", "SiteContent", "SiteDaily", "SiteIncident", "SiteIncidentEvent",
+    "SiteMaintenance", "Supporter", "User", "ZaloToken",
 ]

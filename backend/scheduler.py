@@ -208,6 +208,7 @@ JOBS: list[Job] = [
     Job("stats-rollup", stats_rollup, 3600, "mỗi giờ / hourly",
         "Tổng hợp số liệu theo ngày cho từng đơn vị / daily statistics per agency (portal scorecards)"),
 ]
+JOBS += importlib.import_module("backend.monitoring.sites.scheduled").JOBS  # website monitoring
 _BY_NAME = {job.name: job for job in JOBS}
 
 
