@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backend.core.text import has_words
+
 CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
 Action = Literal["assign", "start", "resolve", "reject", "reopen", "close"]
 
@@ -40,7 +42,9 @@ class ReportCreate(BaseModel):
     def _not_blank(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("description must not be empty / mô tả không được để trống")
+            raise ValueError("mô tả không được để trống")
+        if not has_words(value):
+            raise ValueError("mô tả cần nói bằng chữ sự việc là gì, ở đâu (ví dụ: \"quán bày bàn ghế chiếm vỉa hè\")")
         return value
 
     @field_validator("phone")

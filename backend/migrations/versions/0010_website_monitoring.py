@@ -2,7 +2,7 @@
 maintenance windows, incidents and their timeline (backend/monitoring/sites).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0014 (given 0008; re-chained after the staff contacts, 0014, came from main)
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import backend.core.db
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
