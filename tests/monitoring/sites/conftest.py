@@ -76,7 +76,9 @@ def check(session: AsyncSession) -> Callable[..., Awaitable[Any]]:
         await session.commit()  # the round takes its own connections (SQLite has one)
         for _ in range(times):
             await service.run_round([site_id], now=now)
-        return await service.get_site(session=session, site_id=site_id)
+        site = await service.get_site(session=session, site_id=site_id)
+        await session.commit()  # hand the connection back (the app under test needs it)
+        return site
 
     return run
 

@@ -56,7 +56,8 @@ async def test_a_down_site_recovers_after_two_good_checks_and_the_incident_close
     assert site.status == "up"
     [incident] = await _incidents(session, site, "down")
     assert incident.closed_at is not None and incident.open_key is None
-    assert [e.action for e in incident.events][0] == "opened" and "resolved" in [e.action for e in incident.events]
+    actions = [e.action for e in incident.events]
+    assert actions[0] == "opened" and "resolved" in actions
 
 
 async def test_one_incident_per_site_and_kind_however_long_it_lasts(web, make_site, check, session):
