@@ -34,13 +34,14 @@ MAX_LINES = 4000
 
 @dataclass(frozen=True)
 class Content:
-    text: str  # lines of visible text, newline-separated
+    text: str  # lines of visible text, newline-separated (as shown to staff)
     structure: str  # space-separated block tokens
     all_text: str  # every text and link/alt/title attribute, hidden blocks included (keyword scan)
 
     @property
     def hash(self) -> str:
-        return hashlib.sha256((self.structure + "\n" + self.text).encode()).hexdigest()
+        """Of what is compared: digits do not count (dates, clocks, counters)."""
+        return hashlib.sha256((self.structure + "\n" + _DIGITS.sub("0", self.text)).encode()).hexdigest()
 
 
 class _Extractor(HTMLParser):
@@ -110,8 +111,7 @@ def extract(html: str) -> Content:
     except (AssertionError, ValueError):  # html.parser gives up on a few broken documents
         pass
     parser._flush()
-    lines = [_DIGITS.sub("0", line) for line in parser.lines]
-    text = "\n".join(lines)
+    text = "\n".join(parser.lines)
     return Content(text=text, structure=" ".join(parser.tokens[:MAX_LINES]),
                    all_text=text + "\n" + "\n".join(_SPACES.sub(" ", e) for e in parser.extra))
 
@@ -119,7 +119,8 @@ def extract(html: str) -> Content:
 def change_ratio(baseline_text: str, baseline_structure: str, text: str, structure: str) -> float:
     """0 = same meaningful content, 1 = nothing in common: the mean of the text's and the
     structure's change, so a rotated news list (same structure) stays low."""
-    text_sim = difflib.SequenceMatcher(None, baseline_text.splitlines(), text.splitlines(), autojunk=False).ratio()
+    before, after = _DIGITS.sub("0", baseline_text).splitlines(), _DIGITS.sub("0", text).splitlines()
+    text_sim = difflib.SequenceMatcher(None, before, after, autojunk=False).ratio()
     struct_sim = difflib.SequenceMatcher(None, baseline_structure.split(), structure.split(), autojunk=False).ratio()
     if not baseline_text and not text:
         text_sim = 1.0
