@@ -245,15 +245,17 @@ async def send_alerts(steps: list[tuple[int | None, str, Any]], *, now: datetime
 
 async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> list[int]:
     """Enabled sites due now (all of them when `every`), their next check booked at once so
-    an overlapping round does not take them again; a site checked for the first time gets a
-    phase within its interval so 500 sites do not all fall due in the same second."""
+    an overlapping round does not take them again. After a sweep (or a site's first check) the
+    next one comes at a phase within the interval, so 500 sites do not all fall due in the same
+    second again."""
     query = select(Site).where(Site.enabled.is_(True))
     if not every:
         query = query.where((Site.next_check_at.is_(None)) | (Site.next_check_at <= now))
     sites = (await session.scalars(query.order_by(Site.next_check_at, Site.id))).all()
     for site in sites:
-        phase = (site.id * 7919) % max(site.interval_s, 1) if site.next_check_at is None or every else 0
-        site.next_check_at = now + timedelta(seconds=site.interval_s + phase)
+        interval = max(site.interval_s, 1)
+        spread = every or site.next_check_at is None
+        site.next_check_at = now + timedelta(seconds=1 + (site.id * 7919) % interval if spread else interval)
     return [s.id for s in sites]
 
 
