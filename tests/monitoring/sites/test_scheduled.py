@@ -1,5 +1,6 @@
 """The site-checks job: off unless enabled, a first sweep of every site (the next checks spread
-over each interval), then each site at its own interval; `phananh jobs run site-checks` checks every site once, now; pruning keeps rollups."""
+over each interval), then each site at its own interval; `phananh jobs run site-checks` checks
+every site once, now; pruning keeps the rollups."""
 
 import asyncio
 import os
