@@ -6,7 +6,6 @@ them after commit, one summary when too many opened at once)."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,10 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.calendar import WorkCalendar
+from backend.monitoring.sites import analysis, maintenance, uptime
 from backend.monitoring.sites import conditions as cond
 from backend.monitoring.sites import content as page
 from backend.monitoring.sites import incidents as inc
-from backend.monitoring.sites import maintenance, uptime
 from backend.monitoring.sites.models import Site, SiteCheck, SiteContent, SiteIncident, SiteMaintenance
 from backend.monitoring.sites.probe import Probe
 from backend.monitoring.sites.texts import cert_warning
@@ -45,6 +44,7 @@ class Outcome:
     change_ratio: float | None = None
     content: page.Content | None = None
     cert_days: float | None = None
+    baseline: analysis.Baseline | None = None
 
 
 @dataclass
@@ -68,33 +68,37 @@ def _is_html(probe: Probe) -> bool:
     return "html" in probe.content_type.lower() or probe.body.lstrip()[:1] == "<"
 
 
-async def judge(site: Site, probe: Probe, now: datetime, baseline: SiteContent | None, forbidden: list[str]
-                ) -> Outcome:
+async def judge(site: Site, probe: Probe, now: datetime, baseline: analysis.Baseline | None,
+                forbidden: list[str]) -> Outcome:
+    """Everything about one probe that needs no database (run before the write transaction)."""
     parsed = cond.parse_all(list(DEFAULT_CONDITIONS[:1]) + (list(site.conditions) or list(DEFAULT_CONDITIONS[1:])))
     failed = cond.failed(parsed, facts(probe, now)) if probe.connected else [probe.error or "không kết nối được"]
-    outcome = Outcome(ok=False, failed=failed, cert_days=probe.cert_days(now))
+    outcome = Outcome(ok=False, failed=failed, cert_days=probe.cert_days(now), baseline=baseline)
     if probe.connected and probe.body:
         missing = [k for k in site.keywords_required if k.casefold() not in probe.body.casefold()]
         outcome.failed += [f"thiếu từ khóa «{k}»" for k in missing]
         if _is_html(probe):
-            outcome.content = await asyncio.to_thread(page.extract, probe.body)
-            keywords = forbidden + list(site.keywords_forbidden)
-            outcome.forbidden = page.forbidden_found(outcome.content.all_text, keywords)
-            if baseline is not None and outcome.content.hash != baseline.content_hash:
-                outcome.change_ratio = await asyncio.to_thread(
-                    page.change_ratio, baseline.text, baseline.structure, outcome.content.text,
-                    outcome.content.structure)
-            elif baseline is not None:
-                outcome.change_ratio = 0.0
+            found = await analysis.run(probe.body, forbidden + list(site.keywords_forbidden), baseline)
+            outcome.content, outcome.forbidden = found.content, found.forbidden
+            outcome.change_ratio = found.change_ratio
     outcome.ok = probe.connected and not outcome.failed
     return outcome
 
 
-async def record(*, session: AsyncSession, site: Site, probe: Probe, now: datetime, ctx: Context) -> Alerts:
-    """Store one check of `site` and move its state; the alerts to send after commit."""
-    baseline = await session.scalar(select(SiteContent).where(SiteContent.site_id == site.id,
-                                                              SiteContent.kind == "baseline"))
-    outcome = await judge(site, probe, now, baseline, ctx.forbidden)
+async def baselines(*, session: AsyncSession, site_ids: list[int]) -> dict[int, analysis.Baseline]:
+    rows = (await session.scalars(select(SiteContent).where(SiteContent.site_id.in_(site_ids),
+                                                            SiteContent.kind == "baseline"))).all()
+    return {r.site_id: analysis.Baseline(r.text, r.structure, r.content_hash, r.screenshot) for r in rows}
+
+
+async def record(*, session: AsyncSession, site: Site, probe: Probe, now: datetime, ctx: Context,
+                 outcome: Outcome | None = None) -> Alerts:
+    """Store one check of `site` and move its state; the alerts to send after commit. The
+    outcome comes judged (a round judges outside its transaction); judged here when not."""
+    if outcome is None:
+        known = await baselines(session=session, site_ids=[site.id])
+        outcome = await judge(site, probe, now, known.get(site.id), ctx.forbidden)
+    baseline = outcome.baseline
     in_window = maintenance.in_maintenance(site, ctx.windows, now, ctx.calendar)
     session.add(SiteCheck(
         site_id=site.id, checked_at=now, ok=outcome.ok, maintenance=in_window, status_code=probe.status_code,
@@ -220,8 +224,8 @@ def _certificate(session: AsyncSession, site: Site, outcome: Outcome, now: datet
         alerts.add(incident, "cert", step)
 
 
-def _defacement(session: AsyncSession, site: Site, outcome: Outcome, baseline: SiteContent | None, now: datetime,
-                open_now: dict[str, SiteIncident], alerts: Alerts) -> None:
+def _defacement(session: AsyncSession, site: Site, outcome: Outcome, baseline: analysis.Baseline | None,
+                now: datetime, open_now: dict[str, SiteIncident], alerts: Alerts) -> None:
     if outcome.content is None:
         return
     changed = outcome.change_ratio is not None and outcome.change_ratio > site.change_threshold

@@ -27,6 +27,7 @@ from backend.monitoring.sites.schemas import MaintenanceCreate, SiteCreate, Site
 
 log = get_logger(__name__)
 KEYWORDS_SETTING = "sites.forbidden_keywords"
+WRITE_BATCH = 10  # results recorded per transaction (short: the web requests share the connection)
 
 
 # --- sites ------------------------------------------------------------------------------------
@@ -170,44 +171,76 @@ async def context(*, session: AsyncSession) -> checks.Context:
 
 async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> dict[str, int]:
     """Check these sites: probes concurrently (SITE_CHECK_CONCURRENCY at most), results recorded
-    one at a time (a single database connection, so the web requests keep theirs), alerts after."""
+    by one writer in short transactions (a single database connection, so the web requests keep
+    theirs), page analysis in a niced worker process, alerts after."""
     settings = get_settings()
     if not site_ids:
         return {"checked": 0, "ok": 0, "failed": 0, "incidents_opened": 0, "incidents_closed": 0}
     async with session_scope() as session:
         ctx = await context(session=session)
-        targets = {s.id: (s.url, s.timeout_s) for s in (await session.scalars(
-            select(Site).where(Site.id.in_(site_ids)))).all()}
+        targets = {s.id: s for s in (await session.scalars(select(Site).where(Site.id.in_(site_ids)))).all()}
+        known = await checks.baselines(session=session, site_ids=list(targets))
     gate = asyncio.Semaphore(settings.site_check_concurrency)
-    writer = asyncio.Lock()
+    seen: asyncio.Queue[tuple[int, probe.Probe, datetime, checks.Outcome] | None] = asyncio.Queue()
     pending: list[tuple[int | None, str, Any]] = []
     counts = {"checked": 0, "ok": 0, "failed": 0}
     client = probe.make_client(settings.site_check_concurrency)
 
-    async def one(site_id: int, url: str, limit_s: float) -> None:
+    async def one(site: Site) -> None:
+        """Probe and judge outside any transaction; only the writer touches the database."""
         async with gate:
-            seen = await probe.probe(client, url, limit_s)
-        async with writer:
-            try:
-                async with session_scope() as session:
-                    site = await session.get(Site, site_id)
-                    if site is None:
-                        return
-                    alerts = await checks.record(session=session, site=site, probe=seen, now=now or utcnow(), ctx=ctx)
-                    ok = site.failures == 0
-            except Exception:  # one site's bad page must not stop the round
-                log.exception("site check could not be recorded", site=site_id, url=url)
-                return
-            pending.extend((i, step, extra) for i, step, extra, _incident in alerts.steps)
-            counts["checked"] += 1
-            counts["ok" if ok else "failed"] += 1
+            result = await probe.probe(client, site.url, site.timeout_s)
+        at = now or utcnow()
+        try:
+            outcome = await checks.judge(site, result, at, known.get(site.id), ctx.forbidden)
+        except Exception:
+            log.exception("site check could not be judged", site=site.id, url=site.url)
+            return
+        await seen.put((site.id, result, at, outcome))
 
+    async def write() -> None:
+        """One writer: whatever results wait are recorded in one transaction (a savepoint each,
+        so one site's bad page does not undo the others)."""
+        done = False
+        while not done:
+            batch = [await seen.get()]
+            while not seen.empty() and len(batch) < WRITE_BATCH:
+                batch.append(seen.get_nowait())
+            done = batch[-1] is None
+            items = [item for item in batch if item is not None]
+            if items:
+                await _record_batch(items, ctx, pending, counts)
+
+    writer = asyncio.create_task(write())
     try:
-        await asyncio.gather(*(one(i, url, timeout) for i, (url, timeout) in targets.items()))
+        await asyncio.gather(*(one(site) for site in targets.values()))
     finally:
+        await seen.put(None)
+        await writer
         await probe.aclose(client)
     opened, closed = await send_alerts(pending, now=now or utcnow())
     return {**counts, "incidents_opened": opened, "incidents_closed": closed}
+
+
+async def _record_batch(items: list[tuple[int, probe.Probe, datetime, checks.Outcome]], ctx: checks.Context,
+                        pending: list[tuple[int | None, str, Any]], counts: dict[str, int]) -> None:
+    async with session_scope() as session:
+        sites = {s.id: s for s in (await session.scalars(
+            select(Site).where(Site.id.in_([item[0] for item in items])))).all()}
+        for site_id, result, at, outcome in items:
+            site = sites.get(site_id)
+            if site is None:
+                continue
+            try:
+                async with session.begin_nested():
+                    alerts = await checks.record(session=session, site=site, probe=result, now=at, ctx=ctx,
+                                                 outcome=outcome)
+            except Exception:  # one site's bad page must not stop the round
+                log.exception("site check could not be recorded", site=site_id, url=result.url)
+                continue
+            pending.extend((i, step, extra) for i, step, extra, _incident in alerts.steps)
+            counts["checked"] += 1
+            counts["ok" if site.failures == 0 else "failed"] += 1
 
 
 async def send_alerts(steps: list[tuple[int | None, str, Any]], *, now: datetime) -> tuple[int, int]:
