@@ -11,7 +11,9 @@ from __future__ import annotations
 import difflib
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 from backend.core.text import fold
@@ -129,15 +131,33 @@ def change_ratio(baseline_text: str, baseline_structure: str, text: str, structu
     return round(1 - (text_sim + struct_sim) / 2, 4)
 
 
+_MARKS = re.compile("[\u0300-\u036f]")
+_APOSTROPHES = re.compile(r"['’‘`´]")
+
+
+def _fold(text: str) -> str:
+    """core.text.fold at C speed for whole pages (regular expressions instead of a loop per
+    character): lower case, no diacritics, đ → d, no apostrophes, single spaces."""
+    text = _MARKS.sub("", unicodedata.normalize("NFD", text.lower())).replace("đ", "d")
+    return " ".join(_APOSTROPHES.sub("", text).split())
+
+
+@lru_cache(maxsize=64)
+def _keyword_pattern(keywords: tuple[str, ...]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    folded = {" ".join(fold(k).split()): k for k in keywords if k and fold(k).strip()}
+    if not folded:
+        return None, {}
+    alternatives = "|".join(re.escape(k) for k in sorted(folded, key=len, reverse=True))
+    return re.compile(r"(?<![0-9a-z])(" + alternatives + r")(?![0-9a-z])"), folded
+
+
 def forbidden_found(all_text: str, keywords: list[str]) -> list[str]:
     """Keywords present, with or without diacritics, as whole words ("no hu" finds "nổ hũ")."""
-    folded = " " + " ".join(fold(all_text).split()) + " "
-    found = []
-    for keyword in keywords:
-        key = " ".join(fold(keyword).split())
-        if key and re.search(r"(?<![0-9a-z])" + re.escape(key) + r"(?![0-9a-z])", folded):
-            found.append(keyword)
-    return found
+    pattern, by_folded = _keyword_pattern(tuple(keywords))
+    if pattern is None:
+        return []
+    seen = {match.group(1) for match in pattern.finditer(_fold(all_text))}
+    return [k for folded, k in by_folded.items() if folded in seen]
 
 
 def diff(before: str, after: str, limit: int = 400) -> list[tuple[str, str]]:
