@@ -42,7 +42,7 @@ def analyse(body: str, keywords: list[str], baseline: Baseline | None) -> Analys
 
 
 def _lower_priority() -> None:
-    os.nice(10)
+    os.nice(5)
 
 
 def _executor() -> ProcessPoolExecutor:

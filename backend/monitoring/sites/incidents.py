@@ -106,7 +106,7 @@ async def act(*, session: AsyncSession, incident: SiteIncident, action: str, act
         close_incident(incident, now=now, actor=actor, note=note or "Đã khôi phục nội dung website")
         site = incident.site
         site.changed_count = 0
-        site.status = "up" if site.failures == 0 else site.status
+        site.status = "down" if site.failures >= site.failure_threshold else "up"
         site.status_since = now
         await flows.site_incident_closed_flow(session=session, incident=incident)
         return incident
