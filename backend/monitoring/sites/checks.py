@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import load_only
 
 from backend.catalog.calendar import WorkCalendar
 from backend.monitoring.sites import analysis, maintenance, uptime
@@ -93,53 +94,69 @@ async def baselines(*, session: AsyncSession, site_ids: list[int]) -> dict[int, 
 
 async def record(*, session: AsyncSession, site: Site, probe: Probe, now: datetime, ctx: Context,
                  outcome: Outcome | None = None) -> Alerts:
-    """Store one check of `site` and move its state; the alerts to send after commit. The
-    outcome comes judged (a round judges outside its transaction); judged here when not."""
+    """Store one check of `site` and move its state (judged here when no outcome is given)."""
     if outcome is None:
         known = await baselines(session=session, site_ids=[site.id])
         outcome = await judge(site, probe, now, known.get(site.id), ctx.forbidden)
-    baseline = outcome.baseline
-    in_window = maintenance.in_maintenance(site, ctx.windows, now, ctx.calendar)
-    session.add(SiteCheck(
-        site_id=site.id, checked_at=now, ok=outcome.ok, maintenance=in_window, status_code=probe.status_code,
-        response_ms=probe.response_ms, http_version=probe.http_version, ip=probe.ip, final_url=probe.final_url,
-        redirects=probe.redirects, cert_days=round(outcome.cert_days, 2) if outcome.cert_days is not None else None,
-        content_hash=outcome.content.hash if outcome.content else None, change_ratio=outcome.change_ratio,
-        failed=outcome.failed + [f"từ khóa cấm «{k}»" for k in outcome.forbidden],
-        error=probe.error))
-    await uptime.add_check(session=session, site_id=site.id, at=now, ok=outcome.ok, maintenance=in_window,
-                           response_ms=probe.response_ms)
-    site.last_checked_at = now
-    site.response_ms = probe.response_ms
-    site.last_error = probe.error or ("; ".join(outcome.failed) or None)
-    if probe.cert_expires_at is not None:
-        site.cert_expires_at, site.cert_issuer = probe.cert_expires_at, probe.cert_issuer
-    if outcome.content is not None:
-        await _keep_latest(session, site, outcome.content, now)
+    return await record_many(session=session, items=[(site, probe, now, outcome)], ctx=ctx)
+
+
+async def record_many(*, session: AsyncSession, items: list[tuple[Site, Probe, datetime, Outcome]], ctx: Context
+                      ) -> Alerts:
+    """Store judged checks and move their sites' state with a handful of statements whatever the
+    number of checks (the web requests share the connection); the alerts to send after commit."""
+    ids = [site.id for site, *_ in items]
+    open_by_site: dict[int, dict[str, SiteIncident]] = {}
+    for incident in (await session.scalars(select(SiteIncident).where(
+            SiteIncident.site_id.in_(ids), SiteIncident.open_key.is_not(None)))).all():
+        open_by_site.setdefault(incident.site_id, {})[incident.kind] = incident
+    latest = {row.site_id: row for row in (await session.scalars(
+        select(SiteContent).where(SiteContent.site_id.in_(ids), SiteContent.kind == "latest")
+        .options(load_only(SiteContent.id, SiteContent.site_id, SiteContent.content_hash)))).all()}
     alerts = Alerts()
-    if in_window:  # checks are kept and shown; no state change, no incident, no downtime
-        return alerts
-    open_now = await inc.open_incidents(session=session, site_id=site.id)
-    _availability(session, site, outcome, probe, now, open_now, alerts)
-    _slowness(session, site, outcome, probe, now, open_now, alerts)
-    _certificate(session, site, outcome, now, open_now, alerts)
-    _defacement(session, site, outcome, baseline, now, open_now, alerts)
-    status = "defaced" if "defaced" in open_now else site.status
-    if status != site.status:
-        site.status, site.status_since = status, now
+    rollup = []
+    for site, probe, now, outcome in items:
+        in_window = maintenance.in_maintenance(site, ctx.windows, now, ctx.calendar)
+        session.add(SiteCheck(
+            site_id=site.id, checked_at=now, ok=outcome.ok, maintenance=in_window, status_code=probe.status_code,
+            response_ms=probe.response_ms, http_version=probe.http_version, ip=probe.ip, final_url=probe.final_url,
+            redirects=probe.redirects, content_hash=outcome.content.hash if outcome.content else None,
+            cert_days=round(outcome.cert_days, 2) if outcome.cert_days is not None else None,
+            change_ratio=outcome.change_ratio, error=probe.error,
+            failed=outcome.failed + [f"từ khóa cấm «{k}»" for k in outcome.forbidden]))
+        rollup.append((site.id, now, outcome.ok, in_window, probe.response_ms))
+        site.last_checked_at = now
+        site.response_ms = probe.response_ms
+        site.last_error = probe.error or ("; ".join(outcome.failed) or None)
+        if probe.cert_expires_at is not None:
+            site.cert_expires_at, site.cert_issuer = probe.cert_expires_at, probe.cert_issuer
+        if outcome.content is not None:
+            _keep_latest(session, site, latest, outcome.content, now)
+        if in_window:  # checks are kept and shown; no state change, no incident, no downtime
+            continue
+        open_now = open_by_site.setdefault(site.id, {})
+        _availability(session, site, outcome, probe, now, open_now, alerts)
+        _slowness(session, site, outcome, probe, now, open_now, alerts)
+        _certificate(session, site, outcome, now, open_now, alerts)
+        _defacement(session, site, outcome, outcome.baseline, now, open_now, alerts)
+        status = "defaced" if "defaced" in open_now else site.status
+        if status != site.status:
+            site.status, site.status_since = status, now
+    await uptime.add_checks(session=session, checks=rollup)
     await session.flush()
     alerts.steps = [(i.id, step, extra, i) for _id, step, extra, i in alerts.steps]
     return alerts
 
 
-async def _keep_latest(session: AsyncSession, site: Site, content: page.Content, now: datetime) -> None:
-    latest = await session.scalar(select(SiteContent).where(SiteContent.site_id == site.id,
-                                                            SiteContent.kind == "latest"))
-    if latest is None:
-        session.add(SiteContent(site_id=site.id, kind="latest", text=content.text, structure=content.structure,
-                                content_hash=content.hash, captured_at=now))
-    elif latest.content_hash != content.hash:
-        latest.text, latest.structure, latest.content_hash, latest.captured_at = (
+def _keep_latest(session: AsyncSession, site: Site, latest: dict[int, SiteContent], content: page.Content,
+                 now: datetime) -> None:
+    """The latest content is written only when it changed."""
+    row = latest.get(site.id)
+    if row is None:
+        latest[site.id] = row = SiteContent(site_id=site.id, kind="latest", content_hash="")
+        session.add(row)
+    if row.content_hash != content.hash:
+        row.text, row.structure, row.content_hash, row.captured_at = (
             content.text, content.structure, content.hash, now)
 
 

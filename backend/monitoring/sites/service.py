@@ -27,7 +27,7 @@ from backend.monitoring.sites.schemas import MaintenanceCreate, SiteCreate, Site
 
 log = get_logger(__name__)
 KEYWORDS_SETTING = "sites.forbidden_keywords"
-WRITE_BATCH = 10  # results recorded per transaction (short: the web requests share the connection)
+WRITE_BATCH = 50  # results recorded per transaction (a handful of statements each)
 
 
 # --- sites ------------------------------------------------------------------------------------
@@ -199,8 +199,7 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
         await seen.put((site.id, result, at, outcome))
 
     async def write() -> None:
-        """One writer: whatever results wait are recorded in one transaction (a savepoint each,
-        so one site's bad page does not undo the others)."""
+        """One writer: whatever results wait are recorded in one transaction."""
         done = False
         while not done:
             batch = [await seen.get()]
@@ -224,23 +223,28 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
 
 async def _record_batch(items: list[tuple[int, probe.Probe, datetime, checks.Outcome]], ctx: checks.Context,
                         pending: list[tuple[int | None, str, Any]], counts: dict[str, int]) -> None:
+    """One transaction for the batch; should it fail, each check alone (one bad row loses one)."""
+    try:
+        await _record(items, ctx, pending, counts)
+    except Exception:
+        if len(items) == 1:
+            log.exception("site check could not be recorded", site=items[0][0], url=items[0][1].url)
+            return
+        for item in items:
+            await _record_batch([item], ctx, pending, counts)
+
+
+async def _record(items: list[tuple[int, probe.Probe, datetime, checks.Outcome]], ctx: checks.Context,
+                  pending: list[tuple[int | None, str, Any]], counts: dict[str, int]) -> None:
     async with session_scope() as session:
         sites = {s.id: s for s in (await session.scalars(
             select(Site).where(Site.id.in_([item[0] for item in items])))).all()}
-        for site_id, result, at, outcome in items:
-            site = sites.get(site_id)
-            if site is None:
-                continue
-            try:
-                async with session.begin_nested():
-                    alerts = await checks.record(session=session, site=site, probe=result, now=at, ctx=ctx,
-                                                 outcome=outcome)
-            except Exception:  # one site's bad page must not stop the round
-                log.exception("site check could not be recorded", site=site_id, url=result.url)
-                continue
-            pending.extend((i, step, extra) for i, step, extra, _incident in alerts.steps)
-            counts["checked"] += 1
-            counts["ok" if site.failures == 0 else "failed"] += 1
+        found = [(sites[i], result, at, outcome) for i, result, at, outcome in items if i in sites]
+        alerts = await checks.record_many(session=session, items=found, ctx=ctx)
+    pending.extend((i, step, extra) for i, step, extra, _incident in alerts.steps)
+    for site, *_ in found:
+        counts["checked"] += 1
+        counts["ok" if site.failures == 0 else "failed"] += 1
 
 
 async def send_alerts(steps: list[tuple[int | None, str, Any]], *, now: datetime) -> tuple[int, int]:

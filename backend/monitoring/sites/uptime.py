@@ -26,17 +26,27 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(get_settings().timezone)).date()
 
 
-async def add_check(*, session: AsyncSession, site_id: int, at: datetime, ok: bool, maintenance: bool,
-                    response_ms: int | None) -> None:
-    """Add one check to its site's day (one upsert)."""
+async def add_checks(*, session: AsyncSession, checks: list[tuple[int, datetime, bool, bool, int | None]]) -> None:
+    """Add checks (site id, time, ok, in maintenance, response ms) to their sites' days: one
+    multi-row upsert, the checks of one site and day summed first."""
+    days: dict[tuple[int, date], dict[str, int]] = {}
+    for site_id, at, ok, maintenance, response_ms in checks:
+        row = days.setdefault((site_id, local_day(at)), {"checks": 0, "ok": 0, "maintenance": 0,
+                                                         "response_ms_sum": 0, "response_ms_max": 0})
+        ms = (response_ms or 0) if ok else 0
+        row["checks"] += 1
+        row["ok"] += int(ok and not maintenance)
+        row["maintenance"] += int(maintenance)
+        row["response_ms_sum"] += ms
+        row["response_ms_max"] = max(row["response_ms_max"], ms)
+    if not days:
+        return
     table = SiteDaily.__table__
-    ms = response_ms or 0
     stmt = dialect_insert(session.bind.dialect.name, table).values(
-        site_id=site_id, day=local_day(at), checks=1, ok=int(ok and not maintenance), maintenance=int(maintenance),
-        response_ms_sum=ms if ok else 0, response_ms_max=ms if ok else 0)
+        [{"site_id": site_id, "day": day, **row} for (site_id, day), row in days.items()])
     stmt = stmt.on_conflict_do_update(
         index_elements=["site_id", "day"],
-        set_={"checks": table.c.checks + 1, "ok": table.c.ok + stmt.excluded.ok,
+        set_={"checks": table.c.checks + stmt.excluded.checks, "ok": table.c.ok + stmt.excluded.ok,
               "maintenance": table.c.maintenance + stmt.excluded.maintenance,
               "response_ms_sum": table.c.response_ms_sum + stmt.excluded.response_ms_sum,
               "response_ms_max": case((stmt.excluded.response_ms_max > table.c.response_ms_max,
