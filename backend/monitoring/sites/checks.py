@@ -76,7 +76,8 @@ async def judge(site: Site, probe: Probe, now: datetime, baseline: analysis.Base
     failed = cond.failed(parsed, facts(probe, now)) if probe.connected else [probe.error or "không kết nối được"]
     outcome = Outcome(ok=False, failed=failed, cert_days=probe.cert_days(now), baseline=baseline)
     if probe.connected and probe.body:
-        missing = [k for k in site.keywords_required if k.casefold() not in probe.body.casefold()]
+        body = probe.body.casefold() if site.keywords_required else ""
+        missing = [k for k in site.keywords_required if k.casefold() not in body]
         outcome.failed += [f"thiếu từ khóa «{k}»" for k in missing]
         if _is_html(probe):
             found = await analysis.run(probe.body, forbidden + list(site.keywords_forbidden), baseline)

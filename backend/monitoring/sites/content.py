@@ -39,11 +39,12 @@ class Content:
     text: str  # lines of visible text, newline-separated (as shown to staff)
     structure: str  # space-separated block tokens
     all_text: str  # every text and link/alt/title attribute, hidden blocks included (keyword scan)
+    hash: str = ""  # of what is compared: digits do not count (dates, clocks, counters)
 
-    @property
-    def hash(self) -> str:
-        """Of what is compared: digits do not count (dates, clocks, counters)."""
-        return hashlib.sha256((self.structure + "\n" + _DIGITS.sub("0", self.text)).encode()).hexdigest()
+    def __post_init__(self) -> None:
+        if not self.hash:
+            digest = hashlib.sha256((self.structure + "\n" + _DIGITS.sub("0", self.text)).encode()).hexdigest()
+            object.__setattr__(self, "hash", digest)
 
 
 class _Extractor(HTMLParser):
