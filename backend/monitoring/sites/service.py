@@ -27,7 +27,7 @@ from backend.monitoring.sites.schemas import MaintenanceCreate, SiteCreate, Site
 
 log = get_logger(__name__)
 KEYWORDS_SETTING = "sites.forbidden_keywords"
-WRITE_BATCH = 10  # results per transaction: short ones, so API requests get the connection in between
+WRITE_BATCH = 50  # results recorded per transaction (a handful of statements each)
 
 
 # --- sites ------------------------------------------------------------------------------------
