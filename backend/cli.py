@@ -81,6 +81,7 @@ async def _seed(demo: bool) -> dict[str, int]:
     from backend.core.db import dispose_engine, session_scope
     from backend.core.migrate import upgrade
     from backend.geo import service as geo_service
+    from backend.monitoring.sites.loader import load_sites
 
     settings = get_settings()
     await upgrade()
@@ -92,6 +93,8 @@ async def _seed(demo: bool) -> dict[str, int]:
                 session=session, data_dir=settings.data_dir, progress=lambda _n: bar.advance(task)
             )
         counts.update(result.counts)
+        async with session_scope() as session:
+            counts.update(await load_sites(session=session, data_dir=settings.data_dir))
         geo_service.invalidate_cache()
         async with session_scope() as session:
             counts.update(await load_cameras(session=session, data_dir=settings.data_dir))

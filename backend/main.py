@@ -38,6 +38,7 @@ EXTRA_ROUTERS = (
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
     "backend.cameras.views:router",
+    "backend.monitoring.sites.views:router",
     "admin.views:router",
     "admin.portal:router",
 )

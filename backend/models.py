@@ -6,6 +6,15 @@ from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holid
 from backend.citizens.models import Citizen, Erasure
 from backend.core.lease import SchedulerLease
 from backend.dashboard.models import AgencyDailyStats
+from backend.monitoring.sites.models import (
+    Site,
+    SiteCheck,
+    SiteContent,
+    SiteDaily,
+    SiteIncident,
+    SiteIncidentEvent,
+    SiteMaintenance,
+)
 from backend.notifications.models import Outbox, Receipt
 from backend.reports.models import Attachment, CallbackTask, Question, Rating, Report, ReportEvent, Supporter
 from backend.staff.models import User
@@ -16,5 +25,6 @@ __all__ = [
     "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "CallbackTask", "Camera", "CameraEvent",
     "CameraIncident", "CameraRule", "Category", "ChatState", "Citizen", "DeadlinePolicy", "Erasure", "Holiday",
     "Outbox", "ProcessedEvent", "Question", "Rating", "Receipt", "Report", "ReportEvent", "RoutingRule",
-    "SchedulerLease", "Setting", "Supporter", "TrafficCount", "TrafficParameter", "User", "ZaloToken",
+    "SchedulerLease", "Setting", "Site", "SiteCheck", "SiteContent", "SiteDaily", "SiteIncident",
+    "SiteIncidentEvent", "SiteMaintenance", "Supporter", "TrafficCount", "TrafficParameter", "User", "ZaloToken",
 ]

@@ -104,6 +104,17 @@ class Settings(BaseSettings):
     rating_window_days: int = 14
     access_token_minutes: int = 12 * 60
 
+    # Website monitoring (backend/monitoring/sites). Checks run by the scheduler only when enabled:
+    # unset means on in production, off elsewhere (`make run` has no internet).
+    site_checks_enabled: bool | None = None
+    site_check_concurrency: int = Field(default=20, ge=1, le=500)  # probes in flight at once
+    site_check_ca_bundle: Path | None = None  # extra CA certificates (an internal or government CA)
+    site_results_keep_days: int = Field(default=30, ge=1)  # raw check results; daily rollups stay
+    site_alert_reminder_minutes: int = Field(default=240, ge=5)  # reminder for an unacknowledged incident
+    site_alert_burst: int = Field(default=10, ge=1)  # more incidents than this in one round: one summary alert
+    site_screenshots: bool = True  # Chromium screenshots of defaced pages (skipped when Chromium is missing)
+    chromium_path: str = "/usr/bin/chromium"
+
     admin_login_max_failures: int = Field(default=5)
     admin_lockout_minutes: int = Field(default=15)
 
@@ -114,6 +125,10 @@ class Settings(BaseSettings):
                 raise ValueError("SECRET_KEY must be set to a random value in production")
             self.secret_key = _load_or_create_secret(self.var_dir)
         return self
+
+    @property
+    def site_checks_on(self) -> bool:
+        return self.site_checks_enabled if self.site_checks_enabled is not None else self.environment == "production"
 
     @property
     def is_sqlite(self) -> bool:
