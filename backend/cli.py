@@ -70,6 +70,7 @@ async def _seed(demo: bool) -> dict[str, int]:
     from backend.core.db import dispose_engine, session_scope
     from backend.core.migrate import upgrade
     from backend.geo import service as geo_service
+    from backend.monitoring.indicators.registry import load_registry
 
     settings = get_settings()
     await upgrade()
@@ -80,10 +81,12 @@ async def _seed(demo: bool) -> dict[str, int]:
             result = await load_reference(
                 session=session, data_dir=settings.data_dir, progress=lambda _n: bar.advance(task)
             )
+            counts.update(await load_registry(session=session, data_dir=settings.data_dir))
         counts.update(result.counts)
         geo_service.invalidate_cache()
         if demo:
             from backend.demo import load_demo, read_demo
+            from backend.monitoring.indicators.demo import load_indicator_demo
 
             total = len(read_demo(settings.data_dir).get("reports", []))
             demo_task = bar.add_task("Dữ liệu mẫu / demo data", total=total)
@@ -93,6 +96,8 @@ async def _seed(demo: bool) -> dict[str, int]:
                 )
             bar.update(demo_task, completed=total)
             counts.update({f"demo {k}": v for k, v in loaded.items()})
+            async with session_scope() as session:
+                counts.update(await load_indicator_demo(session=session, data_dir=settings.data_dir))
     await dispose_engine()
     return counts
 

@@ -1,0 +1,1 @@
+"""IOC monitoring modules: socio-economic indicators, public-service dossiers, watched sites."""
