@@ -28,6 +28,7 @@ EXTRA_ROUTERS = (
     "bot.zalo.webhook:router",
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
+    "backend.monitoring.indicators.views:router", "backend.monitoring.public_services.views:router",
     "admin.views:router",
     "admin.portal:router",
 )

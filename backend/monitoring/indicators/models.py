@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.catalog.models import Agency, Area
 from backend.core.db import Base, UTCDateTime, utcnow
+from backend.staff.models import User
 
 STATUSES = ("estimate", "preliminary", "official")  # each later one replaces the earlier
 STATUS_RANK = {status: rank for rank, status in enumerate(STATUSES)}
@@ -78,6 +79,8 @@ class ImportBatch(Base):
     username: Mapped[str] = mapped_column(String(64), default="")
     channel: Mapped[str] = mapped_column(String(16), default="file")  # file | api | admin | cli | demo
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User | None] = relationship(lazy="raise")
 
 
 class Observation(Base):
