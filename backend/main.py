@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.core import docs
 from backend.core.config import get_settings
 from backend.core.db import dispose_engine, get_engine, get_sessionmaker
 from backend.core.errors import DomainError, NotFound
@@ -123,8 +124,11 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
         version="0.1.0",
         description="Phản ánh hiện trường: citizen field reports for the Đắk Lắk IOC.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
+    docs.install(app)
 
     from backend.catalog.views import router as catalog_router
     from backend.reports.views import router as reports_router

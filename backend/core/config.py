@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # empty: no tiles (closed networks)
 
     redis_url: str | None = None
+    # E-mail for staff alerts: smtp://user:pass@host:587 (STARTTLS when offered), smtps://… (TLS).
+    smtp_url: str | None = None
+    smtp_from: str = "PhanAnh IOC <no-reply@localhost>"
     scheduler_enabled: bool = True
 
     # Report rules (configurable, defaults from the issue tracker)
