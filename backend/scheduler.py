@@ -31,6 +31,7 @@ from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
 from backend.core.logging import get_logger
 from backend.dashboard.models import SchedulerLease
+from backend.monitoring.indicators import scheduled as indicator_jobs
 from backend.reports.models import OPEN_STATUSES, Rating, Report, Status
 
 log = get_logger(__name__)
@@ -207,6 +208,7 @@ JOBS: list[Job] = [
         "Xóa hội thoại chat đã hết hạn / delete expired chat conversations"),
     Job("stats-rollup", stats_rollup, 3600, "mỗi giờ / hourly",
         "Tổng hợp số liệu theo ngày cho từng đơn vị / daily statistics per agency (portal scorecards)"),
+    *indicator_jobs.JOBS,
 ]
 _BY_NAME = {job.name: job for job in JOBS}
 

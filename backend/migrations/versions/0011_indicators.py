@@ -2,7 +2,7 @@
 batches, data-entry deadlines and reminders) and public-service dossier statistics.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0014 (given 0008; re-chained after merging main, which has 0014 on 0008)
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import backend.core.db
 
 revision: str = "0011"
-down_revision: str | None = "0008"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -164,7 +164,7 @@ async def save_stats(*, session: AsyncSession, records: Iterable[tuple[int, dict
             errors.append(RowError(row, "period", str(exc)))
         values = {key: _count(cells, key, row, errors, True) for key in COUNTS}
         values.update({key: _count(cells, key, row, errors, False) for key in OPTIONAL_COUNTS})
-        if len(errors) == before:
+        if all(values[key] is not None for key in COUNTS):
             _consistency(values, row, errors)
         if len(errors) > before or agency_id is None or period is None:
             continue
