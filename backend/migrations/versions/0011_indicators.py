@@ -245,37 +245,9 @@ def upgrade() -> None:
         ["observation_id"],
         unique=False,
     )
-    op.create_index(
-        "ix_reports_address_trgm",
-        "reports",
-        ["address"],
-        unique=False,
-        postgresql_using="gin",
-        postgresql_ops={"address": "gin_trgm_ops"},
-    )
-    op.create_index(
-        "ix_reports_description_trgm",
-        "reports",
-        ["description"],
-        unique=False,
-        postgresql_using="gin",
-        postgresql_ops={"description": "gin_trgm_ops"},
-    )
 
 
 def downgrade() -> None:
-    op.drop_index(
-        "ix_reports_description_trgm",
-        table_name="reports",
-        postgresql_using="gin",
-        postgresql_ops={"description": "gin_trgm_ops"},
-    )
-    op.drop_index(
-        "ix_reports_address_trgm",
-        table_name="reports",
-        postgresql_using="gin",
-        postgresql_ops={"address": "gin_trgm_ops"},
-    )
     op.drop_index(
         op.f("ix_indicator_observation_revisions_observation_id"), table_name="indicator_observation_revisions"
     )
