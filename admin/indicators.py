@@ -135,8 +135,7 @@ async def import_upload(request: Request, session: SessionDep, user: StaffUser, 
         else:
             result = await import_file(session=session, filename=upload.filename, data=data, username=user.username,
                                        user_id=user.id, channel="admin", owner_id=owner)
-    except ImportRejected as exc:
-        await session.rollback()
+    except ImportRejected as exc:  # raised before anything is written: nothing to roll back
         return render(request, "indicators/import.html", status_code=422, result=None, errors=exc.errors,
                       message=exc.message, filename=upload.filename,
                       batches=await service.recent_batches(session=session))
@@ -157,19 +156,23 @@ async def indicator_page(request: Request, session: SessionDep, user: StaffUser,
                          area: str = "") -> Response:
     require(user, *READERS)
     indicator, place, points = await service.series(session=session, code=code, area=area or None)
+    # The charts show the latest year against the one before (the table below has both years);
+    # yearly and cumulative-period indicators show every year they have.
+    shown = points if indicator.frequency in ("year", "6_9_months") or not points else \
+        [p for p in points if p.period.startswith(points[-1].period[:4])]
     chart = {
         "unit": indicator.unit, "kind": indicator.kind, "change": indicator.change,
-        "labels": [p.label for p in points], "values": [p.value for p in points],
-        "last_year": [p.last_year for p in points], "targets": [p.target for p in points],
-        "cumulative": [p.cumulative for p in points], "status": [STATUS_LABELS[p.status] for p in points],
+        "labels": [p.label for p in shown], "values": [p.value for p in shown],
+        "last_year": [p.last_year for p in shown], "targets": [p.target for p in shown],
+        "cumulative": [p.cumulative for p in shown], "status": [STATUS_LABELS[p.status] for p in shown],
         "pro_rata": [round(p.target * periods.parse(p.period).last_month / 12, 2) if p.target is not None
-                     and indicator.kind == "flow" else None for p in points],
+                     and indicator.kind == "flow" else None for p in shown],
     }
     areas = await catalog_service.list_areas(session=session) if "commune" in indicator.levels else []
     return render(request, "indicators/detail.html", indicator=indicator, place=place, points=points,
                   latest=points[-1] if points else None, chart=json.dumps(chart, ensure_ascii=False),
                   areas=areas, area=area, history=await service.history(session=session, indicator=indicator,
-                                                                        area_id=place.id))
+                                                                        area_id=place.id, limit=15))
 
 
 @router.get("/indicators/{code}/series.{fmt}")

@@ -24,8 +24,9 @@ MARKER = "indicators_demo_loaded"
 
 
 def _series(code: str, spec: dict[str, Any], frequency: str, kind: str, seasons: dict[str, list[float]],
-            today: date) -> list[tuple[periods.Period, float]]:
+            today: date, unit: str = "") -> list[tuple[periods.Period, float]]:
     rng = random.Random(code)
+    counted = unit in ("doanh nghiệp", "lượt", "tấn")  # whole numbers
     this_year, last = today.year, periods.latest_closed(frequency, today)
     out: list[tuple[periods.Period, float]] = []
     if frequency in ("month", "quarter"):
@@ -44,7 +45,7 @@ def _series(code: str, spec: dict[str, Any], frequency: str, kind: str, seasons:
                 else:
                     season = seasons[spec.get("season", "flat")][first - 1]
                     value = spec["base"] * factor * season * rng.uniform(0.93, 1.07)
-                out.append((period, round(value, 1 if kind == "stock" or value < 1000 else 0)))
+                out.append((period, round(value, 1 if kind == "stock" or value < 100 and not counted else 0)))
         return out
     if frequency == "6_9_months":
         for year, key in ((this_year - 1, "last_year"), (this_year, "cumulative_levels")):
@@ -83,7 +84,7 @@ async def load_indicator_demo(*, session: AsyncSession, data_dir: Path, today: d
     for code, spec in (doc.get("indicators") or {}).items():
         indicator = lookup.indicators[code]
         last = periods.latest_closed(indicator.frequency, today)
-        series = _series(code, spec, indicator.frequency, indicator.kind, doc["seasons"], today)
+        series = _series(code, spec, indicator.frequency, indicator.kind, doc["seasons"], today, indicator.unit)
         if spec.get("omit_last"):  # not entered yet: this agency shows on the "late" list
             series = series[:-int(spec["omit_last"])]
         for period, value in series:
