@@ -45,7 +45,7 @@ def _series(code: str, spec: dict[str, Any], frequency: str, kind: str, seasons:
                 else:
                     season = seasons[spec.get("season", "flat")][first - 1]
                     value = spec["base"] * factor * season * rng.uniform(0.93, 1.07)
-                out.append((period, round(value, 1 if kind == "stock" or value < 100 and not counted else 0)))
+                out.append((period, round(value, 1 if kind == "stock" or (value < 100 and not counted) else 0)))
         return out
     if frequency == "6_9_months":
         for year, key in ((this_year - 1, "last_year"), (this_year, "cumulative_levels")):
