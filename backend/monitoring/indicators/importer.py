@@ -9,6 +9,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -95,7 +96,7 @@ class Lookup:
             raw = raw[:-2]
         if raw in self.area_ids:
             return self.area_ids[raw]
-        key = fold_words(raw)
+        key = _fold(raw)
         if key in self.area_ids:
             return self.area_ids[key]
         found = self.area_aliases.get(key, set())
@@ -139,7 +140,7 @@ def format_number(value: float | None, digits: int = 1) -> str:
 
 
 def _units_match(given: str, unit: str) -> bool:
-    return fold_words(given).replace(" ", "") == fold_words(unit).replace(" ", "")
+    return _fold(given).replace(" ", "") == _fold(unit).replace(" ", "")
 
 
 @dataclass
@@ -152,9 +153,7 @@ class _Parsed:
     status: str
 
 
-def _cells(header: list[str], values: list[Any]) -> dict[str, Any]:
-    keys = [header_key(h, HEADER_ALIASES) for h in header]
-    return {key: (values[i] if i < len(values) else None) for i, key in enumerate(keys)}
+_fold = lru_cache(maxsize=8192)(fold_words)  # statuses, area and kind names repeat on every row
 
 
 def _indicator(lookup: Lookup, raw: Any, errors: list[RowError], row: int,
@@ -196,7 +195,7 @@ def check_observations(rows: Iterable[tuple[int, dict[str, Any]]], lookup: Looku
             value = parse_number(cells.get("value"))
         except BadNumber as exc:
             errors.append(RowError(row, "value", str(exc)))
-        status = STATUS_WORDS.get(fold_words(str(cells.get("status") or "")))
+        status = STATUS_WORDS.get(_fold(str(cells.get("status") or "")))
         if status is None:
             given = cells.get("status")
             errors.append(RowError(row, "status", f"trạng thái «{given}» không hợp lệ: ước tính, sơ bộ hoặc chính thức"
@@ -300,18 +299,20 @@ async def save_observations(*, session: AsyncSession, records: Iterable[tuple[in
             revisions.append({"observation_id": old[0], "value": item.value, "status": item.status,
                               "previous_value": old[1], "previous_status": old[2], "batch_id": batch.id,
                               "changed_by": username, "changed_at": now, "source": filename[:300]})
-    for start in range(0, len(new_rows), 2000):
-        chunk = new_rows[start:start + 2000]
-        ids = (await session.execute(insert(Observation).returning(Observation.id, sort_by_parameter_order=True),
-                                     chunk)).scalars().all()
-        revisions.extend({"observation_id": obs_id, "value": row["value"], "status": row["status"],
-                          "previous_value": None, "previous_status": None, "batch_id": batch.id,
-                          "changed_by": username, "changed_at": now, "source": filename[:300]}
-                         for obs_id, row in zip(ids, chunk, strict=True))
+    # New rows: a plain executemany (RETURNING would cost a statement per row on SQLite), then
+    # their ids read back by batch (only the new rows carry this batch's id at this point).
+    for start in range(0, len(new_rows), 5000):
+        await session.execute(insert(Observation.__table__), new_rows[start:start + 5000])
+    if new_rows:
+        for obs_id, value, status in await session.execute(
+                select(Observation.id, Observation.value, Observation.status).where(Observation.batch_id == batch.id)):
+            revisions.append({"observation_id": obs_id, "value": value, "status": status, "previous_value": None,
+                              "previous_status": None, "batch_id": batch.id, "changed_by": username,
+                              "changed_at": now, "source": filename[:300]})
     for start in range(0, len(changes), 2000):
         await session.execute(update(Observation), changes[start:start + 2000])
-    for start in range(0, len(revisions), 2000):
-        await session.execute(insert(ObservationRevision), revisions[start:start + 2000])
+    for start in range(0, len(revisions), 5000):
+        await session.execute(insert(ObservationRevision.__table__), revisions[start:start + 5000])
     result.created, result.updated = len(new_rows), len(changes)
     batch.changed = result.created + result.updated
     await session.flush()
@@ -339,7 +340,7 @@ def check_targets(rows: Iterable[tuple[int, dict[str, Any]]], lookup: Lookup,
         except BadNumber as exc:
             errors.append(RowError(row, "year", str(exc)))
         kind = lookup.target_kinds.get(str(cells.get("kind") or "").strip()) \
-            or lookup.target_kinds.get(fold_words(str(cells.get("kind") or "")))
+            or lookup.target_kinds.get(_fold(str(cells.get("kind") or "")))
         if kind is None:
             errors.append(RowError(row, "kind", f"loại chỉ tiêu «{cells.get('kind') or ''}» không có: "
                                    + ", ".join(sorted({k for k in lookup.target_kinds.values()}))))
@@ -399,8 +400,12 @@ async def save_targets(*, session: AsyncSession, records: Iterable[tuple[int, di
 
 
 def _table(header: list[str], rows: Iterator[tuple[int, list[Any]]]) -> Iterator[tuple[int, dict[str, Any]]]:
+    keys = [header_key(h, HEADER_ALIASES) for h in header]
+    width = len(keys)
     for number, values in rows:
-        yield number, _cells(header, values)
+        if len(values) < width:
+            values = [*values, *([None] * (width - len(values)))]
+        yield number, dict(zip(keys, values, strict=False))
 
 
 async def import_file(*, session: AsyncSession, filename: str, data: bytes, username: str,

@@ -142,6 +142,12 @@ async def get_indicator(*, session: AsyncSession, code: str) -> Indicator:
 
 
 async def resolve_area(*, session: AsyncSession, area: str | None) -> Area:
+    """By code (the common case, one indexed look-up), else by name or a pre-2025 alias."""
+    code = (area or "").strip()
+    found = await session.scalar(select(Area).where(Area.code == code) if code
+                                 else select(Area).where(Area.kind == "province").order_by(Area.id).limit(1))
+    if found is not None:
+        return found
     lookup = await load_lookup(session=session)
     try:
         area_id = lookup.area(area)

@@ -1,0 +1,1 @@
+"""Benchmarks (make bench): one module per area, each with run() returning its figures."""
