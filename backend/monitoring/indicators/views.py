@@ -32,6 +32,12 @@ def rejected(exc: ImportRejected) -> JSONResponse:
                                                   "errors": [e.as_dict() for e in exc.errors]})
 
 
+def reader(actor: Actor) -> None:
+    """Leaders' figures: supervisors, admins and agency officers (not the hotline desk)."""
+    if actor.role not in (Role.admin, Role.supervisor, Role.officer):
+        raise PermissionDenied("Chỉ giám sát, quản trị và cán bộ đơn vị được xem số liệu chỉ tiêu")
+
+
 def importer_scope(actor: Actor) -> int | None:
     """The agency whose indicators this person may import (None: all of them)."""
     if actor.role in (Role.admin, Role.supervisor):
@@ -43,6 +49,7 @@ def importer_scope(actor: Actor) -> int | None:
 
 @router.get("")
 async def list_indicators(session: SessionDep, actor: StaffActor) -> dict[str, Any]:
+    reader(actor)
     items = []
     for row in await service.overview(session=session):
         items.append({**present(row.indicator), "latest": row.latest.as_dict() if row.latest else None,
@@ -52,6 +59,7 @@ async def list_indicators(session: SessionDep, actor: StaffActor) -> dict[str, A
 
 @router.get("/template.xlsx")
 async def import_template(session: SessionDep, actor: StaffActor, kind: str = "observations") -> Response:
+    reader(actor)
     data = await template.workbook(session=session, targets=kind == "targets")
     name = "mau-chi-tieu-ke-hoach.xlsx" if kind == "targets" else "mau-nhap-so-lieu-chi-tieu.xlsx"
     return Response(data, media_type=tabular.XLSX_MEDIA_TYPE,
@@ -60,6 +68,7 @@ async def import_template(session: SessionDep, actor: StaffActor, kind: str = "o
 
 @router.get("/late")
 async def late(session: SessionDep, actor: StaffActor) -> dict[str, Any]:
+    reader(actor)
     items = [{"agency": item.agency.code, "agency_name": item.agency.name, "period": item.period.code,
               "due": item.due.isoformat(), "days_late": item.days_late,
               "indicators": [i.code for i in item.missing]}
@@ -84,6 +93,7 @@ async def import_upload(session: SessionDep, actor: StaffActor,
 
 @router.get("/{code}")
 async def get_indicator(session: SessionDep, actor: StaffActor, code: str) -> dict[str, Any]:
+    reader(actor)
     return present(await service.get_indicator(session=session, code=code))
 
 
@@ -92,6 +102,7 @@ async def series(session: SessionDep, actor: StaffActor, code: str, area: str | 
                  start: Annotated[str | None, Query(alias="from")] = None,
                  end: Annotated[str | None, Query(alias="to")] = None,
                  target_kind: str | None = None) -> dict[str, Any]:
+    reader(actor)
     indicator, place, points = await service.series(session=session, code=code, area=area, start=start, end=end,
                                                     target_kind=target_kind)
     return {"indicator": present(indicator), "area": {"code": place.code, "name": place.name},

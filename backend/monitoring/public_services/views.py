@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from backend.core.deps import SessionDep, StaffActor
 from backend.core.errors import PermissionDenied
 from backend.monitoring.indicators.importer import ImportRejected, ImportResult
-from backend.monitoring.indicators.views import rejected
+from backend.monitoring.indicators.views import reader, rejected
 from backend.monitoring.public_services import index766, service
 from backend.staff.models import Role
 
@@ -62,6 +62,7 @@ async def import_upload(session: SessionDep, actor: StaffActor,
 @router.get("/stats")
 async def stats(session: SessionDep, actor: StaffActor, agency: str | None = None,
                 period: str | None = None) -> dict[str, Any]:
+    reader(actor)
     rows = await service.monthly(session=session, agency=agency, period=period)
     items = [{"period": row.period, **service.figures([row], row.agency.code, row.agency.name).as_dict()}
              for row in rows]
@@ -70,6 +71,7 @@ async def stats(session: SessionDep, actor: StaffActor, agency: str | None = Non
 
 @router.get("/ranking")
 async def ranking(session: SessionDep, actor: StaffActor, period: str | None = None) -> dict[str, Any]:
+    reader(actor)
     items = [{"rank": n, **f.as_dict()} for n, f in enumerate(await service.ranking(session=session, period=period),
                                                                start=1)]
     return {"items": items, "total": len(items)}
@@ -77,4 +79,5 @@ async def ranking(session: SessionDep, actor: StaffActor, period: str | None = N
 
 @router.get("/index766")
 async def index(session: SessionDep, actor: StaffActor, period: str | None = None) -> dict[str, Any]:
+    reader(actor)
     return (await index766.compute(session=session, period=period)).as_dict()

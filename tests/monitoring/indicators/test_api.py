@@ -64,12 +64,13 @@ async def test_the_template_has_the_contract_columns_and_imports_back_once_fille
     assert imported.json()["created"] == 1
 
 
-async def test_the_hotline_may_not_import_and_a_missing_token_is_401(app_client, make_user):
+async def test_the_hotline_may_not_import_nor_read_and_a_missing_token_is_401(app_client, make_user):
     hotline = await make_user("hotline")
     data = xlsx([["CPI", "", "2026-10", 103, "official"]])
     denied = await app_client.post("/api/v1/indicators/import", headers=auth_headers(hotline),
                                    files={"file": ("t.xlsx", data)})
     assert denied.status_code == 403
+    assert (await app_client.get("/api/v1/indicators", headers=auth_headers(hotline))).status_code == 403
     assert (await app_client.get("/api/v1/indicators")).status_code == 401
 
 
