@@ -242,10 +242,11 @@ async def report_rating(request: Request, session: SessionDep, user: StaffUser, 
     return back(report.code, f"Đã ghi nhận đánh giá {stars} sao")
 
 
-from admin import cameras, contact, hotline, manage, monitoring  # noqa: E402  (sub-routers share this router's prefix and error pages)
+from admin import cameras, contact, hotline, indicators, manage, monitoring  # noqa: E402  (sub-routers share this router's prefix and error pages)
 
 router.include_router(hotline.router)
 router.include_router(manage.router)
 router.include_router(contact.router)
 router.include_router(cameras.router)
 router.include_router(monitoring.router)
+router.include_router(indicators.router)

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backend.core.config import get_settings
+from backend.monitoring.indicators import cli as indicators_cli
 
 T = TypeVar("T")
 
@@ -28,6 +29,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(bot_app, name="bot")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(cameras_app, name="cameras")
+app.add_typer(indicators_cli.app, name="indicators")
 console = Console()
 err = Console(stderr=True)
 
@@ -81,6 +83,7 @@ async def _seed(demo: bool) -> dict[str, int]:
     from backend.core.db import dispose_engine, session_scope
     from backend.core.migrate import upgrade
     from backend.geo import service as geo_service
+    from backend.monitoring.indicators.registry import load_registry
     from backend.monitoring.sites.loader import load_sites
 
     settings = get_settings()
@@ -92,6 +95,7 @@ async def _seed(demo: bool) -> dict[str, int]:
             result = await load_reference(
                 session=session, data_dir=settings.data_dir, progress=lambda _n: bar.advance(task)
             )
+            counts.update(await load_registry(session=session, data_dir=settings.data_dir))
         counts.update(result.counts)
         async with session_scope() as session:
             counts.update(await load_sites(session=session, data_dir=settings.data_dir))
@@ -100,6 +104,7 @@ async def _seed(demo: bool) -> dict[str, int]:
             counts.update(await load_cameras(session=session, data_dir=settings.data_dir))
         if demo:
             from backend.demo import load_demo, read_demo
+            from backend.monitoring.indicators.demo import load_indicator_demo
 
             total = len(read_demo(settings.data_dir).get("reports", []))
             demo_task = bar.add_task("Dữ liệu mẫu", total=total)
@@ -109,6 +114,8 @@ async def _seed(demo: bool) -> dict[str, int]:
                 )
             bar.update(demo_task, completed=total)
             counts.update({f"demo {k}": v for k, v in loaded.items()})
+            async with session_scope() as session:
+                counts.update(await load_indicator_demo(session=session, data_dir=settings.data_dir))
     await dispose_engine()
     return counts
 

@@ -39,6 +39,7 @@ EXTRA_ROUTERS = (
     "backend.open311.views:router",
     "backend.cameras.views:router",
     "backend.monitoring.sites.views:router",
+    "backend.monitoring.indicators.views:router", "backend.monitoring.public_services.views:router",
     "admin.views:router",
     "admin.portal:router",
 )

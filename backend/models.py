@@ -6,6 +6,17 @@ from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holid
 from backend.citizens.models import Citizen, Erasure
 from backend.core.lease import SchedulerLease
 from backend.dashboard.models import AgencyDailyStats
+from backend.monitoring.indicators.models import (
+    EntryDeadline,
+    EntryReminder,
+    ImportBatch,
+    Indicator,
+    Observation,
+    ObservationRevision,
+    Target,
+    TargetKind,
+)
+from backend.monitoring.public_services.models import DossierStats
 from backend.monitoring.sites.models import (
     Site,
     SiteCheck,
@@ -23,8 +34,10 @@ from bot.zalo.models import ZaloToken
 
 __all__ = [
     "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "CallbackTask", "Camera", "CameraEvent",
-    "CameraIncident", "CameraRule", "Category", "ChatState", "Citizen", "DeadlinePolicy", "Erasure", "Holiday",
-    "Outbox", "ProcessedEvent", "Question", "Rating", "Receipt", "Report", "ReportEvent", "RoutingRule",
-    "SchedulerLease", "Setting", "Site", "SiteCheck", "SiteContent", "SiteDaily", "SiteIncident",
-    "SiteIncidentEvent", "SiteMaintenance", "Supporter", "TrafficCount", "TrafficParameter", "User", "ZaloToken",
+    "CameraIncident", "CameraRule", "Category", "ChatState", "Citizen", "DeadlinePolicy", "DossierStats",
+    "EntryDeadline", "EntryReminder", "Erasure", "Holiday", "ImportBatch", "Indicator", "Observation",
+    "ObservationRevision", "Outbox", "ProcessedEvent", "Question", "Rating", "Receipt", "Report", "ReportEvent",
+    "RoutingRule", "SchedulerLease", "Setting", "Site", "SiteCheck", "SiteContent", "SiteDaily", "SiteIncident",
+    "SiteIncidentEvent", "SiteMaintenance", "Supporter", "Target", "TargetKind", "TrafficCount", "TrafficParameter",
+    "User", "ZaloToken",
 ]

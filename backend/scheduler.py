@@ -31,6 +31,7 @@ from backend.core.errors import NotFound
 from backend.core.jobs import Job
 from backend.core.logging import get_logger
 from backend.dashboard.scheduled import JOBS as DASHBOARD_JOBS
+from backend.monitoring.indicators.scheduled import JOBS as INDICATOR_JOBS
 from backend.monitoring.sites.scheduled import JOBS as SITE_JOBS
 from backend.notifications.scheduled import JOBS as NOTIFICATION_JOBS
 from backend.reports.scheduled import JOBS as REPORT_JOBS
@@ -49,6 +50,7 @@ DOMAIN_JOBS: list[Job] = [
     *DASHBOARD_JOBS,
     *CAMERA_JOBS,
     *SITE_JOBS,
+    *INDICATOR_JOBS,
 ]
 
 

@@ -33,6 +33,9 @@ REFERENCE_TABLES = {
     "settings_kv",
     "alembic_version",
     "traffic_parameters",
+    "indicators",
+    "indicator_target_kinds",
+    "indicator_entry_deadlines",
 }
 BMT_CENTRE = (12.6675, 108.0378)
 
@@ -90,11 +93,13 @@ async def prepare_database(url: str) -> None:
     from backend.core.config import get_settings
     from backend.core.db import make_engine
     from backend.core.migrate import upgrade
+    from backend.monitoring.indicators.registry import load_registry
 
     await upgrade(url)
     engine = make_engine(url)
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         await load_reference(session=session, data_dir=get_settings().data_dir)
+        await load_registry(session=session, data_dir=get_settings().data_dir)
         await session.commit()
     await engine.dispose()
 
