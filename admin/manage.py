@@ -63,9 +63,22 @@ async def user_active(request: Request, session: SessionDep, user: StaffUser, us
         raise NotFound("Không tìm thấy tài khoản")
     if target.id == user.id:
         raise ValidationFailed("Không thể tự khóa tài khoản của mình")
-    target.active = _flag(form, "active")
-    target.token_version += 1  # ends the account's sessions and tokens
+    await staff_service.set_active(session=session, user=target, active=_flag(form, "active"))  # ends its sessions
     audit(session, request, user, "user_activate" if target.active else "user_deactivate", target.username)
+    return done("users")
+
+
+@router.post("/users/{user_id}/role")
+async def user_role(request: Request, session: SessionDep, user: StaffUser, user_id: int, form: Form) -> Response:
+    require(user, Role.admin)
+    target = await session.get(User, user_id)
+    if target is None:
+        raise NotFound("Không tìm thấy tài khoản")
+    if target.id == user.id:
+        raise ValidationFailed("Không thể tự đổi vai trò của mình")
+    role, agency = _text(form, "role"), _text(form, "agency") or None
+    await staff_service.set_role(session=session, user=target, role=role, agency_code=agency)  # ends its sessions
+    audit(session, request, user, "user_role", target.username, role=role, agency=agency)
     return done("users")
 
 

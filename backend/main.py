@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core.config import get_settings
 from backend.core.db import dispose_engine, get_engine, get_sessionmaker
-from backend.core.errors import DomainError, NotFound
+from backend.core.errors import DomainError, NotFound, TooManyRequests
 from backend.core.logging import get_logger, setup_logging
 
 log = get_logger(__name__)
@@ -54,10 +54,11 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         resp = _error(exc.status_code, exc.code, exc.message, **({"field": exc.field} if exc.field else {}))
-        if headers:
-            resp.headers.update(headers)
+        if exc.status_code == 401:
+            resp.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyRequests):
+            resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.exception_handler(RequestValidationError)

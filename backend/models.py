@@ -5,13 +5,14 @@ from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holid
 from backend.citizens.models import Citizen
 from backend.dashboard.models import AgencyDailyStats, SchedulerLease
 from backend.notifications.models import Outbox
+from backend.open311.models import ApiKey
 from backend.reports.models import Attachment, Rating, Report, ReportEvent, Supporter
-from backend.staff.models import User
+from backend.staff.models import LoginThrottle, StaffSession, User
 from bot.dialogue.models import ChatState, ProcessedEvent
 from bot.zalo.models import ZaloToken
 
 __all__ = [
-    "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "Category", "ChatState", "Citizen",
+    "Agency", "AgencyDailyStats", "ApiKey", "LoginThrottle", "StaffSession", "Area", "Attachment", "AuditLog", "Category", "ChatState", "Citizen",
     "DeadlinePolicy", "Holiday", "Outbox", "ProcessedEvent", "Rating", "Report", "ReportEvent", "RoutingRule",
     "SchedulerLease", "Setting", "Supporter", "User", "ZaloToken",
 ]

@@ -32,6 +32,7 @@ from backend.core.db import session_scope, utcnow
 from backend.core.logging import get_logger
 from backend.dashboard.models import SchedulerLease
 from backend.reports.models import OPEN_STATUSES, Rating, Report, Status
+from backend.staff import scheduled as staff_jobs
 
 log = get_logger(__name__)
 
@@ -208,6 +209,7 @@ JOBS: list[Job] = [
     Job("stats-rollup", stats_rollup, 3600, "mỗi giờ / hourly",
         "Tổng hợp số liệu theo ngày cho từng đơn vị / daily statistics per agency (portal scorecards)"),
 ]
+JOBS += [*staff_jobs.JOBS, Job("chat-event-prune", lambda now=None: _optional("bot.zalo.freshness", "prune_processed"), 3600, "mỗi giờ", "Xóa mã sự kiện chat đã xử lý cũ hơn cửa sổ chống phát lại")]  # issue 17
 _BY_NAME = {job.name: job for job in JOBS}
 
 

@@ -22,6 +22,7 @@ from backend.core.config import get_settings
 from backend.core.db import session_scope
 from bot.dialogue import engine, turns
 from bot.dialogue.messages import OutgoingMessage
+from bot.zalo import freshness
 from bot.zalo.events import event_key, ignored, to_incoming
 from bot.zalo.inbox import get_inbox, writing
 from nlu import service as nlu_service
@@ -148,6 +149,12 @@ async def zalo_webhook(request: Request) -> JSONResponse:
             log.warning("zalo webhook: bad signature, event %s refused", event.get("event_name"))
             return JSONResponse({"error": "bad signature"}, status_code=401)
         log.warning("zalo webhook: bad signature, accepted (ZALO_SIGNATURE_MODE=log)")
+    refused = freshness.refusal(event)
+    if refused:
+        if get_settings().zalo_signature_mode == "enforce":
+            log.warning("zalo webhook: %s event %s refused", refused, event.get("event_name"))
+            return JSONResponse({"error": refused}, status_code=403)
+        log.warning("zalo webhook: %s event accepted (ZALO_SIGNATURE_MODE=log)", refused)
     name = str(event.get("event_name", ""))
     if ignored(name):
         return JSONResponse({"ok": True, "ignored": name})
