@@ -17,6 +17,7 @@ from backend.core.actor import Actor
 from backend.core.db import utcnow
 from backend.core.deps import SessionDep
 from backend.core.errors import DomainError, NotFound
+from backend.core.masking import public_text
 from backend.core.security import sign, unsign
 from backend.dashboard import service as dashboard_service
 from backend.reports import present
@@ -28,12 +29,6 @@ router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 RATE_PURPOSE = "rate"
 RATE_TOKEN_DAYS = 30
 CODE_RE = re.compile(r"^PA-[0-9A-Z]{6,}$")
-PHONE_RE = re.compile(r"(?<!\d)(\+?84|0)(\d[\s.\-]?){8,10}(?!\d)")
-
-
-def public_text(text: str) -> str:
-    """Hide phone numbers a citizen typed into a description before it is shown publicly."""
-    return PHONE_RE.sub(lambda m: m.group(0)[:3] + "•••••••", text)
 
 
 def rating_link(code: str) -> str:

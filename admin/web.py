@@ -20,6 +20,7 @@ from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.core.errors import DomainError
 from backend.core.logging import get_logger
+from backend.core.masking import mask_phone, public_text
 
 log = get_logger(__name__)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -49,14 +50,9 @@ def countdown(due: datetime | None, now: datetime | None = None) -> str:
     return f"còn {span(delta)}" if delta.total_seconds() >= 0 else f"quá hạn {span(delta)}"
 
 
-def mask_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    return phone[:3] + "•" * max(len(phone) - 6, 2) + phone[-3:] if len(phone) > 6 else "•" * len(phone)
-
-
 env = TEMPLATES.env
-env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, urlquote=lambda v: quote(str(v)))
+env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, public_text=public_text,
+                   urlquote=lambda v: quote(str(v)))
 env.globals.update(
     STATUS=texts.STATUS_LABELS, ROLES=texts.ROLE_LABELS, CHANNELS=texts.CHANNEL_LABELS,
     EVENTS=texts.EVENT_LABELS, BUTTONS=texts.BUTTON_LABELS, OUTBOX=texts.OUTBOX_LABELS,

@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backend.core.config import get_settings
+from backend.open311.cli import app as apikey_app
 
 T = TypeVar("T")
 
@@ -26,6 +27,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(bot_app, name="bot")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(apikey_app, name="apikey")
 console = Console()
 err = Console(stderr=True)
 

@@ -184,6 +184,10 @@ async def conversation_cleanup(now: datetime | None = None) -> dict[str, Any]:
     return await _optional("bot.dialogue.store", "cleanup_expired")
 
 
+async def chat_event_prune(now: datetime | None = None) -> dict[str, Any]:
+    return await _optional("bot.zalo.freshness", "prune_processed")
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
@@ -209,7 +213,7 @@ JOBS: list[Job] = [
     Job("stats-rollup", stats_rollup, 3600, "mỗi giờ / hourly",
         "Tổng hợp số liệu theo ngày cho từng đơn vị / daily statistics per agency (portal scorecards)"),
 ]
-JOBS += [*staff_jobs.JOBS, Job("chat-event-prune", lambda now=None: _optional("bot.zalo.freshness", "prune_processed"), 3600, "mỗi giờ", "Xóa mã sự kiện chat đã xử lý cũ hơn cửa sổ chống phát lại")]  # issue 17
+JOBS += [*staff_jobs.JOBS, Job("chat-event-prune", chat_event_prune, 3600, "mỗi giờ", "Xóa mã sự kiện Zalo cũ")]
 _BY_NAME = {job.name: job for job in JOBS}
 
 

@@ -44,7 +44,10 @@ async def list_reports(
 async def create_report(session: SessionDep, actor: StaffActor, report_in: ReportCreate) -> ReportRead:
     if actor.role == Role.officer:
         raise PermissionDenied("Cán bộ xử lý không tạo phản ánh / officers do not file reports")
-    created = await report_service.create(session=session, report_in=report_in, actor=actor)
+    # The channel is this route's (a hotline operator's call, or an integration), never the body's:
+    # a report cannot pass itself off as a Zalo or Open311 one.
+    channel = "hotline" if actor.role == Role.hotline else "api"
+    created = await report_service.create(session=session, report_in=report_in, actor=actor, channel=channel)
     await session.commit()  # before rendering: the database (SQLite's write lock) is not needed for it
     return present.full(created.report, possible_duplicates=[d.code for d in created.duplicates])
 

@@ -268,3 +268,13 @@ async def test_the_token_cache_forgets_accounts_removed_in_bulk(
     await session.execute(delete(User).where(User.id == user_id))
     await session.commit()
     assert (await app_client.get("/api/v1/reports", headers=headers)).status_code == 401
+
+
+async def test_the_channel_of_an_api_report_is_the_routes_never_the_bodys(app_client, make_user, session):
+    hotline = auth_headers(await make_user("hotline"))
+    body = {"description": "Rác đổ bừa bãi trước chợ", "latitude": 12.67, "longitude": 108.04, "channel": "zalo"}
+    response = await app_client.post("/api/v1/reports", json=body, headers=hotline)
+    assert response.status_code == 201 and response.json()["channel"] == "hotline"
+    admin = auth_headers(await make_user("admin"))
+    response = await app_client.post("/api/v1/reports", json={**body, "channel": "open311"}, headers=admin)
+    assert response.status_code == 201 and response.json()["channel"] == "api"
