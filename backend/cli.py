@@ -159,6 +159,30 @@ def user_add(
     console.print(f"[green]Đã tạo / created[/] {username} ({role}{', ' + agency if agency else ''})")
 
 
+@user_app.command("contact")
+def user_contact(
+    username: str,
+    email: Annotated[str | None, typer.Option(help="e-mail address ('' clears it)")] = None,
+    telegram: Annotated[str | None, typer.Option(help="Telegram chat id ('' clears it)")] = None,
+    zalo: Annotated[str | None, typer.Option(help="Zalo user id for the OA ('' clears it)")] = None,
+) -> None:
+    """Set where staff alerts (IOC incidents, escalations) reach this person."""
+    from backend.core.db import dispose_engine, session_scope
+    from backend.staff import service as staff_service
+
+    async def _set() -> list[str]:
+        async with session_scope() as session:
+            user = await staff_service.set_contacts(session=session, username=username, email=email,
+                                                    telegram_chat_id=telegram, zalo_user_id=zalo)
+            shown = [f"{k}={v}" for k, v in (("email", user.email), ("telegram", user.telegram_chat_id),
+                                               ("zalo", user.zalo_user_id)) if v]
+        await dispose_engine()
+        return shown
+
+    shown = run(_set())
+    console.print(f"[green]Đã cập nhật[/] {username}: {', '.join(shown) or 'không có liên hệ nào'}")
+
+
 @user_app.command("list")
 def user_list() -> None:
     """List staff accounts."""

@@ -15,9 +15,11 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.core import docs
 from backend.core.config import get_settings
 from backend.core.db import dispose_engine, get_engine, get_sessionmaker
 from backend.core.errors import DomainError, NotFound, TooManyRequests
+from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
 
 log = get_logger(__name__)
@@ -123,8 +125,12 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
         version="0.1.0",
         description="Phản ánh hiện trường: citizen field reports for the Đắk Lắk IOC.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
+    app.add_middleware(BodyLimit)
+    docs.install(app)
 
     from backend.catalog.views import router as catalog_router
     from backend.reports.views import router as reports_router

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"  # empty: no tiles (closed networks)
 
     redis_url: str | None = None
+    # E-mail for staff alerts: smtp://user:pass@host:587 (STARTTLS when offered), smtps://… (TLS).
+    smtp_url: str | None = None
+    smtp_from: str = "PhanAnh IOC <no-reply@localhost>"
     scheduler_enabled: bool = True
 
     # Report rules (configurable, defaults from the issue tracker)
@@ -75,6 +78,7 @@ class Settings(BaseSettings):
     description_max_chars: int = 4000
     photo_max_bytes: int = 10 * 1024 * 1024
     photos_per_report: int = 5
+    request_max_bytes: int = Field(default=2 * 1024 * 1024, ge=1024)  # JSON, forms, webhooks (uploads: photos)
     rating_window_days: int = 14
     access_token_minutes: int = 12 * 60
 

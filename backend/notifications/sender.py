@@ -17,23 +17,17 @@ import backend.models  # noqa: F401  (every table mapped: a job may run in a bar
 from backend.citizens.models import Citizen
 from backend.core.actor import Actor
 from backend.core.db import get_sessionmaker, utcnow
+from backend.notifications.email import send_email
+from backend.notifications.errors import DeliveryError
 from backend.notifications.models import Outbox
 from backend.notifications.service import MAX_ATTEMPTS, backoff
+from backend.notifications.staff import STAFF_ALERT
 from bot.dialogue.messages import OutgoingMessage
 from bot.dialogue.texts import status_label, t
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)  # a claimed row is due again only if its sender died mid-way
-
-
-class DeliveryError(Exception):
-    """A send failed. `final`: never retry; `retry_at`: not before then."""
-
-    def __init__(self, message: str, *, final: bool = False, retry_at: datetime | None = None) -> None:
-        super().__init__(message)
-        self.final = final
-        self.retry_at = retry_at
 
 
 Sender = Callable[[str, list[OutgoingMessage]], Awaitable[None]]
@@ -55,7 +49,14 @@ async def _send_cli(recipient: str, messages: list[OutgoingMessage]) -> None:
     """The terminal chat has nobody to call back later: delivered means done."""
 
 
-SENDERS: dict[str, Sender] = {"zalo": _send_zalo, "telegram": _send_telegram, "cli": _send_cli}
+async def _send_email(recipient: str, messages: list[OutgoingMessage]) -> None:
+    """Staff alerts by e-mail: the first line is the subject."""
+    body = "\n\n".join(m.text for m in messages if m.text)
+    await send_email(recipient, body.split("\n", 1)[0][:120], body)
+
+
+SENDERS: dict[str, Sender] = {"zalo": _send_zalo, "telegram": _send_telegram, "cli": _send_cli,
+                              "email": _send_email}
 
 
 def _due(value: Any, lang: str) -> str:
@@ -70,6 +71,8 @@ def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
     """The messages one outbox row stands for."""
     p = row.payload or {}
     code = p.get("code", "")
+    if row.kind == STAFF_ALERT:  # to a staff member: the text as written, in Vietnamese
+        return [OutgoingMessage(str(p.get("text", "")))]
     if row.kind == "reply":  # a chat reply that could not be sent at once
         return [OutgoingMessage.from_dict(m) for m in p.get("messages", [])]
     if row.kind == "received":

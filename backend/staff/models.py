@@ -34,6 +34,10 @@ class User(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where staff alerts reach this person (IOC incidents, escalations): any that are set.
+    email: Mapped[str | None] = mapped_column(String(254))
+    telegram_chat_id: Mapped[str | None] = mapped_column(String(64))
+    zalo_user_id: Mapped[str | None] = mapped_column(String(64))
 
     agency: Mapped[Agency | None] = relationship(lazy="joined")
 

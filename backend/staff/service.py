@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from backend.catalog import service as catalog_service
 from backend.core.config import get_settings
 from backend.core.db import detached, utcnow
-from backend.core.errors import AuthenticationFailed, Conflict, ValidationFailed
+from backend.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
 from backend.core.logging import get_logger
 from backend.core.security import hash_password, sign, unsign, verify_password
 from backend.staff import sessions, throttle
@@ -164,3 +165,34 @@ def _forget_bulk(state: ORMExecuteState) -> None:
 
 async def list_users(*, session: AsyncSession) -> Sequence[User]:
     return (await session.scalars(select(User).order_by(User.username))).all()
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+async def set_contacts(
+    *, session: AsyncSession, username: str, email: str | None = None, telegram_chat_id: str | None = None,
+    zalo_user_id: str | None = None,
+) -> User:
+    """Where staff alerts reach this person; an empty string clears a contact, None keeps it."""
+    user = await session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no staff account {username}")
+    if email is not None:
+        email = email.strip()
+        if email and not EMAIL.match(email):
+            raise ValidationFailed(f"not an e-mail address: {email}", field="email")
+        user.email = email or None
+    if telegram_chat_id is not None:
+        telegram_chat_id = telegram_chat_id.strip()
+        if telegram_chat_id and not re.fullmatch(r"-?\d{1,20}", telegram_chat_id):
+            raise ValidationFailed("a Telegram chat id is a number (the bot's chat with this person)",
+                                   field="telegram_chat_id")
+        user.telegram_chat_id = telegram_chat_id or None
+    if zalo_user_id is not None:
+        zalo_user_id = zalo_user_id.strip()
+        if zalo_user_id and not re.fullmatch(r"\d{1,32}", zalo_user_id):
+            raise ValidationFailed("a Zalo user id is a number (the person's id for the OA)", field="zalo_user_id")
+        user.zalo_user_id = zalo_user_id or None
+    await session.flush()
+    return user

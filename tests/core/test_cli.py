@@ -63,3 +63,18 @@ def test_zalo_inbox_worker_number_out_of_range_is_a_one_line_error(env: dict[str
     result = run(env, "bot", "zalo-inbox", "--worker", "2", "--workers", "2")
     assert result.returncode == 1
     assert "--worker must be 0 .. 1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_user_contact_sets_where_alerts_go(env: dict[str, str]) -> None:
+    run(env, "seed")
+    run(env, "user", "add", "giamsat", "--role", "supervisor", "--password-stdin", stdin="matkhau123\n")
+    result = run(env, "user", "contact", "giamsat", "--email", "gs@ioc.daklak.gov.vn", "--telegram", "12345")
+    assert result.returncode == 0, result.stderr
+    assert "gs@ioc.daklak.gov.vn" in result.stdout and "telegram=12345" in result.stdout
+
+
+def test_user_contact_with_a_bad_email_is_a_one_line_error(env: dict[str, str]) -> None:
+    run(env, "seed")
+    run(env, "user", "add", "giamsat", "--role", "supervisor", "--password-stdin", stdin="matkhau123\n")
+    result = run(env, "user", "contact", "giamsat", "--email", "khong-phai-email")
+    assert result.returncode == 1 and "e-mail" in result.stderr and "Traceback" not in result.stderr
