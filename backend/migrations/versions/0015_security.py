@@ -1,7 +1,7 @@
 """Security: server-side staff sessions, login throttling per address and account, Open311 API keys.
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import backend.core.db
 
 revision: str = "0015"
-down_revision: str | None = "0008"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
