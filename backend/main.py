@@ -19,6 +19,7 @@ from backend.core import docs
 from backend.core.config import get_settings
 from backend.core.db import dispose_engine, get_engine, get_sessionmaker
 from backend.core.errors import DomainError, NotFound, TooManyRequests
+from backend.core.headers import SecurityHeaders
 from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
 
@@ -130,6 +131,7 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     docs.install(app)
 
     from backend.catalog.views import router as catalog_router
