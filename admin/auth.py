@@ -18,7 +18,7 @@ from backend.core.security import csrf_matches, new_csrf_token
 from backend.staff import sessions
 from backend.staff.models import User
 
-SESSION_COOKIE = "pa_session"
+SESSION_COOKIE = sessions.COOKIE
 CSRF_COOKIE = "pa_csrf"
 
 

@@ -21,6 +21,7 @@ from backend.core.db import utcnow
 from backend.core.errors import DomainError
 from backend.core.logging import get_logger
 from backend.core.masking import mask_phone, public_text
+from backend.reports.media_access import media_url
 
 log = get_logger(__name__)
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -56,7 +57,7 @@ env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, publ
 env.globals.update(
     STATUS=texts.STATUS_LABELS, ROLES=texts.ROLE_LABELS, CHANNELS=texts.CHANNEL_LABELS,
     EVENTS=texts.EVENT_LABELS, BUTTONS=texts.BUTTON_LABELS, OUTBOX=texts.OUTBOX_LABELS,
-    OUTBOX_KINDS=texts.OUTBOX_KINDS, UNITS=texts.UNIT_LABELS,
+    OUTBOX_KINDS=texts.OUTBOX_KINDS, media_url=media_url, UNITS=texts.UNIT_LABELS,
 )
 
 

@@ -21,6 +21,7 @@ from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.staff.models import StaffSession, User
 
+COOKIE = "pa_session"  # the staff site's session cookie (HttpOnly, SameSite=Lax, Secure on https)
 TOUCH_EVERY = timedelta(minutes=5)  # last_seen_at is written at most this often (one write per 5 min)
 
 
