@@ -92,7 +92,7 @@ async def prepare(url: str, total: int = N_TOTAL) -> int:
 
 def _code(index: int) -> str:
     """Unique bench codes (random 6-character codes collide by the birthday bound at 100,000)."""
-    from backend.reports.service import CODE_ALPHABET
+    from backend.reports.store import CODE_ALPHABET
 
     digits = ""
     for _ in range(6):
@@ -114,9 +114,9 @@ def _status(age: timedelta) -> str:
 
 async def _reference_data(session: Any) -> None:
     """The real reference data from data/ when it loads, else the small fixed world."""
-    from admin.fixtures import ensure_reference_data
     from backend.catalog.loader import DataError, load_reference
     from backend.core.config import get_settings
+    from backend.testing.world import ensure_reference_data
 
     try:
         async with session.begin_nested():

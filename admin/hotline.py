@@ -8,15 +8,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import or_, select
 
 from admin.deps import Form, StaffUser, actor, audit, require
 from admin.web import HtmlRoute, render
 from backend.catalog import service as catalog_service
 from backend.core.deps import SessionDep
 from backend.core.errors import DomainError
+from backend.reports import queries
 from backend.reports import service as reports_service
-from backend.reports.models import Report
+from backend.reports.nearby import nearby_open
 from backend.reports.schemas import ReportCreate
 from backend.staff.models import Role
 
@@ -24,26 +24,11 @@ router = APIRouter(route_class=HtmlRoute)
 DESK_ROLES = (Role.admin, Role.supervisor, Role.hotline)
 
 
-async def _lookup(session: Any, text: str) -> list[Report]:
-    text = text.strip()
-    if not text:
-        return []
-    digits = "".join(ch for ch in text if ch.isdigit())
-    stmt = select(Report).order_by(Report.created_at.desc()).limit(20)
-    if text.upper().startswith("PA-"):
-        stmt = stmt.where(Report.code == reports_service.normalize_code(text))
-    elif len(digits) >= 6:
-        stmt = stmt.where(or_(Report.reporter_phone == digits, Report.reporter_phone.like(f"%{digits[-9:]}")))
-    else:
-        return []
-    return list((await session.scalars(stmt)).all())
-
-
 @router.get("/hotline")
 async def desk(request: Request, session: SessionDep, user: StaffUser, lookup: str = "", rated: str = "") -> Response:
     require(user, *DESK_ROLES)
-    return render(request, "hotline.html", lookup=lookup, found=await _lookup(session, lookup), rated=rated,
-                  created=None, form={}, error="",
+    found = await queries.lookup(session=session, text=lookup)
+    return render(request, "hotline.html", lookup=lookup, found=found, rated=rated, created=None, form={}, error="",
                   categories=await catalog_service.list_categories(session=session))
 
 
@@ -138,8 +123,8 @@ async def nearby(session: SessionDep, user: StaffUser, address: str = "", latitu
             category_id = (await catalog_service.get_category(session=session, code=category)).id
         except DomainError:
             category_id = None
-    reports = await reports_service.nearby_open(session=session, category_id=category_id, latitude=latitude,
-                                                longitude=longitude, radius_m=250)
+    reports = await nearby_open(session=session, category_id=category_id, latitude=latitude, longitude=longitude,
+                                radius_m=250)
     return JSONResponse({"place": {"latitude": latitude, "longitude": longitude}, "items": [
         {"code": r.code, "category": r.category.name, "status": r.status, "address": r.address or "",
          "description": r.description[:120]} for r in reports

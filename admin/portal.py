@@ -18,29 +18,21 @@ from backend.core.db import utcnow
 from backend.core.deps import SessionDep
 from backend.core.errors import DomainError, NotFound
 from backend.core.masking import public_text
-from backend.core.security import sign, unsign
 from backend.dashboard import service as dashboard_service
-from backend.reports import present
+from backend.reports import links, present, queries
 from backend.reports import service as reports_service
 from backend.reports.models import Report
 from backend.reports.schemas import ReportCreate
+from backend.reports.store import normalize_code
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
-RATE_PURPOSE = "rate"
-RATE_TOKEN_DAYS = 30
 CODE_RE = re.compile(r"^PA-[0-9A-Z]{6,}$")
-
-
-def rating_link(code: str) -> str:
-    from backend.core.config import get_settings
-
-    return f"{get_settings().base_url.rstrip('/')}/rate/{sign({'code': code}, purpose=RATE_PURPOSE)}"
 
 
 @router.get("/")
 async def home(request: Request, session: SessionDep, code: str = "") -> Response:
     if code.strip():
-        wanted = reports_service.normalize_code(code)
+        wanted = normalize_code(code)
         if not wanted.startswith("PA-"):
             wanted = "PA-" + wanted
         return RedirectResponse(f"/reports/{wanted}", status_code=303)
@@ -78,9 +70,9 @@ _STATUS_COLORS = {"new": "#3538cd", "assigned": "#0b5cad", "in_progress": "#dc68
 
 @router.get("/reports/{code}")
 async def public_report(request: Request, session: SessionDep, code: str) -> Response:
-    if not CODE_RE.match(reports_service.normalize_code(code)):
+    if not CODE_RE.match(normalize_code(code)):
         raise NotFound(f"Không tìm thấy phản ánh {code}")
-    report = await reports_service.get_public(session=session, code=code)
+    report = await queries.get_public(session=session, code=code)
     shown = present.full(report, public_only=True)
     return render(request, "portal/report.html", report=shown, description=public_text(shown.description),
                   timeline=[e for e in shown.timeline if e.public])
@@ -120,21 +112,21 @@ async def new_report(request: Request, session: SessionDep, form: Form) -> Respo
 
 
 def _rated_code(token: str) -> str:
-    data = unsign(token, purpose=RATE_PURPOSE, max_age=RATE_TOKEN_DAYS * 86400)
-    if not isinstance(data, dict) or not isinstance(data.get("code"), str):
+    code = links.rated_code(token)
+    if code is None:
         raise NotFound("Liên kết đánh giá không hợp lệ hoặc đã hết hạn.")
-    return data["code"]
+    return code
 
 
 @router.get("/rate/{token}")
 async def rate_page(request: Request, session: SessionDep, token: str) -> Response:
-    report = await reports_service.get_public(session=session, code=_rated_code(token))
+    report = await queries.get_public(session=session, code=_rated_code(token))
     return render(request, "portal/rate.html", report=report, token=token, done=False, error="")
 
 
 @router.post("/rate/{token}")
 async def rate(request: Request, session: SessionDep, token: str, form: Form) -> Response:
-    report = await reports_service.get_public(session=session, code=_rated_code(token))
+    report = await queries.get_public(session=session, code=_rated_code(token))
     try:
         stars = int(str(form.get("stars", "0")))
         _rating, offer_reopen = await reports_service.rate(

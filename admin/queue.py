@@ -1,4 +1,4 @@
-"""Reading the queue: filters from the URL, the allowed actions of a role, CSV/XLSX rows."""
+"""Reading the queue: filters from the URL, CSV/XLSX rows."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
-from backend.reports.models import Report, Status
-from backend.reports.service import ROLE_ACTIONS, TRANSITIONS, ReportFilter, can_see
-from backend.staff.models import Role, User
+from backend.reports.models import Report
+from backend.reports.queries import ReportFilter
 
 PAGE_SIZE = 50
 FILTER_KEYS = ("status", "category", "area", "agency", "channel", "overdue", "q", "sort")
@@ -45,28 +44,6 @@ class QueueQuery:
         params = {**self.params, "page": str(self.page)}
         params.update({k: str(v) for k, v in changes.items() if v is not None})
         return "?" + urlencode({k: v for k, v in params.items() if v and not (k == "page" and v == "1")})
-
-
-def allowed_actions(user: User, report: Report) -> list[str]:
-    """The buttons this user may press on this report now (the service checks again)."""
-    if not can_see_user(user, report):
-        return []
-    found: list[str] = []
-    for action, (from_statuses, _to) in TRANSITIONS.items():
-        if action in ROLE_ACTIONS.get(user.role, frozenset()) and report.status in from_statuses:
-            if action == "assign" and report.status != Status.new:
-                found.append("reassign")
-            else:
-                found.append(action)
-    if report.is_open and user.role in (Role.admin, Role.supervisor, Role.officer):
-        found.append("duplicate")
-    return found
-
-
-def can_see_user(user: User, report: Report) -> bool:
-    from backend.core.actor import Actor
-
-    return can_see(Actor.staff(user), report)
 
 
 EXPORT_COLUMNS = ("Mã", "Ngày nhận", "Trạng thái", "Lĩnh vực", "Xã/phường", "Đơn vị xử lý", "Địa chỉ",

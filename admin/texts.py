@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.reports.service import ACTION_LABELS
+from backend.reports.timeline import ACTION_LABELS
 
 STATUS_LABELS = {
     "new": "Mới tiếp nhận",

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from admin import auth, texts
 from admin.deps import Form, StaffUser, actor, audit, require
-from admin.queue import EXPORT_COLUMNS, PAGE_SIZE, QueueQuery, allowed_actions, export_rows
+from admin.queue import EXPORT_COLUMNS, PAGE_SIZE, QueueQuery, export_rows
 from admin.web import HtmlRoute, render
 from backend.catalog import service as catalog_service
 from backend.core import tabular
@@ -20,7 +20,9 @@ from backend.core.db import utcnow
 from backend.core.deps import SessionDep
 from backend.core.errors import AuthenticationFailed, TooManyRequests, ValidationFailed
 from backend.notifications.models import Outbox
+from backend.reports import policy, queries, timeline
 from backend.reports import service as reports_service
+from backend.reports.nearby import nearby_open
 from backend.staff import service as staff_service
 from backend.staff.models import Role
 
@@ -110,7 +112,7 @@ async def _choices(session: Any) -> dict[str, Any]:
 @router.get("/")
 async def queue(request: Request, session: SessionDep, user: StaffUser) -> Response:
     query = QueueQuery.parse(request.query_params)
-    items, total = await reports_service.list_reports(session=session, actor=actor(user), flt=query.filter())
+    items, total = await queries.list_reports(session=session, actor=actor(user), flt=query.filter())
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render(request, "queue.html", items=items, total=total, query=query, pages=pages, now=utcnow(),
                   **await _choices(session))
@@ -122,7 +124,7 @@ async def _export_reports(request: Request, session: Any, user: Any) -> list[Any
     query.page = 1
     while len(found) < 20_000:
         flt = query.filter(limit=500)
-        items, total = await reports_service.list_reports(session=session, actor=actor(user), flt=flt)
+        items, total = await queries.list_reports(session=session, actor=actor(user), flt=flt)
         found.extend(items)
         if not items or len(found) >= total:
             break
@@ -150,16 +152,16 @@ async def export_xlsx(request: Request, session: SessionDep, user: StaffUser) ->
 
 @router.get("/reports/{code}")
 async def report_page(request: Request, session: SessionDep, user: StaffUser, code: str, msg: str = "") -> Response:
-    report = await reports_service.get(session=session, code=code, actor=actor(user))
+    report = await queries.get(session=session, code=code, actor=actor(user))
     outbox = (await session.scalars(select(Outbox).where(Outbox.report_id == report.id).order_by(Outbox.id))).all()
     nearby: list[Any] = []
     if report.latitude is not None and report.longitude is not None and report.is_open:
-        nearby = await reports_service.nearby_open(
+        nearby = await nearby_open(
             session=session, category_id=None, latitude=report.latitude, longitude=report.longitude,
             radius_m=250, exclude_id=report.id,
         )
     return render(request, "report.html", report=report, outbox=outbox, nearby=nearby, message=msg, now=utcnow(),
-                  actions=allowed_actions(user, report),
+                  actions=policy.allowed_actions(actor(user), report),
                   can_rate=user.role in (Role.admin, Role.supervisor, Role.hotline),
                   can_recategorize=user.role != Role.hotline or report.status == "new",
                   before=[a for a in report.attachments if a.kind == "before"],
@@ -169,12 +171,13 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
 
 @router.post("/reports/{code}/action")
 async def report_action(request: Request, session: SessionDep, user: StaffUser, code: str, form: Form) -> Response:
-    report = await reports_service.get(session=session, code=code, actor=actor(user), lock=True)
+    report = await queries.get(session=session, code=code, actor=actor(user), lock=True)
     action = str(form.get("action", ""))
     note = str(form.get("note", "")).strip() or None
     if action == "duplicate":
         original = str(form.get("original", "")).strip()
-        await reports_service.mark_duplicate(session=session, report=report, original_code=original, actor=actor(user))
+        await reports_service.transition(session=session, report=report, action="duplicate", actor=actor(user),
+                                         note=note, original_code=original)
         audit(session, request, user, "duplicate", report.code, original=original)
         return back(report.code, f"Đã gộp vào {original.upper()}")
     photo = form.get("photo")
@@ -189,19 +192,19 @@ async def report_action(request: Request, session: SessionDep, user: StaffUser, 
 
 @router.post("/reports/{code}/note")
 async def report_note(request: Request, session: SessionDep, user: StaffUser, code: str, form: Form) -> Response:
-    report = await reports_service.get(session=session, code=code, actor=actor(user))
+    report = await queries.get(session=session, code=code, actor=actor(user))
     note = str(form.get("note", "")).strip()
     if not note:
         raise ValidationFailed("Ghi chú trống")
     public = form.get("public") == "1"
-    reports_service.add_event(session, report, actor(user), "note", note=note, public=public)
+    timeline.add_event(session, report, actor(user), "note", note=note, public=public)
     audit(session, request, user, "note", report.code, public=public)
     return back(report.code, "Đã thêm ghi chú")
 
 
 @router.post("/reports/{code}/category")
 async def report_category(request: Request, session: SessionDep, user: StaffUser, code: str, form: Form) -> Response:
-    report = await reports_service.get(session=session, code=code, actor=actor(user))
+    report = await queries.get(session=session, code=code, actor=actor(user))
     category = str(form.get("category", ""))
     await reports_service.recategorize(session=session, report=report, category_code=category, actor=actor(user))
     audit(session, request, user, "recategorize", report.code, category=category)
@@ -211,7 +214,7 @@ async def report_category(request: Request, session: SessionDep, user: StaffUser
 @router.post("/reports/{code}/photos/{attachment_id}")
 async def report_photo(request: Request, session: SessionDep, user: StaffUser, code: str, attachment_id: int,
                        form: Form) -> Response:
-    report = await reports_service.get(session=session, code=code, actor=actor(user))
+    report = await queries.get(session=session, code=code, actor=actor(user))
     public = form.get("public") == "1"
     await reports_service.set_photo_public(session=session, report=report, attachment_id=attachment_id,
                                            public=public, actor=actor(user))
@@ -222,8 +225,8 @@ async def report_photo(request: Request, session: SessionDep, user: StaffUser, c
 @router.post("/reports/{code}/contact")
 async def report_contact(request: Request, session: SessionDep, user: StaffUser, code: str, form: Form) -> Response:
     """Unmask the reporter's phone; every look is written on the internal timeline."""
-    report = await reports_service.get(session=session, code=code, actor=actor(user))
-    reports_service.add_event(session, report, actor(user), "view_contact", public=False)
+    report = await queries.get(session=session, code=code, actor=actor(user))
+    timeline.add_event(session, report, actor(user), "view_contact", public=False)
     audit(session, request, user, "view_contact", report.code)
     return JSONResponse({"phone": report.reporter_phone, "name": report.reporter_name})
 
@@ -231,7 +234,7 @@ async def report_contact(request: Request, session: SessionDep, user: StaffUser,
 @router.post("/reports/{code}/rating")
 async def report_rating(request: Request, session: SessionDep, user: StaffUser, code: str, form: Form) -> Response:
     require(user, Role.admin, Role.supervisor, Role.hotline)
-    report = await reports_service.get(session=session, code=code, actor=actor(user))
+    report = await queries.get(session=session, code=code, actor=actor(user))
     try:
         stars = int(str(form.get("stars", "0")))
     except ValueError:

@@ -287,10 +287,10 @@ QUERIES: dict[str, dict[str, str]] = {
 
 
 async def bench_service_queries(runs: int = 30) -> dict[str, dict[str, float]]:
-    """The same queries through `reports.service.list_reports` in process (no HTTP, no auth)."""
+    """The same queries through `reports.queries.list_reports` in process (no HTTP, no auth)."""
     from backend.core.actor import Actor
     from backend.core.db import session_scope
-    from backend.reports import service as report_service
+    from backend.reports import queries
 
     out: dict[str, dict[str, float]] = {}
     for name, params in QUERIES.items():
@@ -301,8 +301,8 @@ async def bench_service_queries(runs: int = 30) -> dict[str, dict[str, float]]:
         for _ in range(runs):
             t0 = time.perf_counter()
             async with session_scope() as session:
-                await report_service.list_reports(
-                    session=session, actor=Actor.system(), flt=report_service.ReportFilter(limit=50, **kw)
+                await queries.list_reports(
+                    session=session, actor=Actor.system(), flt=queries.ReportFilter(limit=50, **kw)
                 )  # type: ignore[arg-type]
             times.append((time.perf_counter() - t0) * 1000)
         out[name] = {"p50_ms": statistics.median(times), "p95_ms": pct(times, 95)}

@@ -123,7 +123,7 @@ def _print_demo_logins() -> None:
     from backend.demo import read_demo
 
     users = read_demo(get_settings().data_dir).get("users", [])
-    table = Table(title="Tài khoản mẫu / demo logins (http://127.0.0.1:8000/admin/)")
+    table = Table(title=f"Tài khoản mẫu ({get_settings().base_url.rstrip('/')}/admin/)")
     for col in ("username", "password", "role", "agency"):
         table.add_column(col)
     for user in users:
@@ -321,10 +321,10 @@ def scheduler() -> None:
 @jobs_app.command("list")
 def jobs_list() -> None:
     """List the scheduled jobs."""
-    from backend.scheduler import JOBS
+    from backend.scheduler import all_jobs
 
     table = Table("job", "schedule", "what it does")
-    for job in JOBS:
+    for job in all_jobs():
         table.add_row(job.name, job.schedule_text, job.doc)
     console.print(table)
 

@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.catalog import service as catalog_service
 from backend.catalog.models import Setting
 from backend.citizens import service as citizen_service
 from backend.core.actor import Actor
+from backend.core.config import get_settings
 from backend.core.db import utcnow
+from backend.reports import queries
 from backend.reports import service as report_service
-from backend.reports.models import Rating, ReportEvent
+from backend.reports.models import Rating, Report, ReportEvent
 from backend.reports.schemas import ReportCreate
 from backend.staff import service as staff_service
 from backend.staff.models import User
@@ -85,7 +89,7 @@ async def load_demo(
                 category=item.get("category"),
             ),
         )
-        report = await report_service.get(session=session, code=created.report.code)
+        report = await queries.get(session=session, code=created.report.code)
         for action in PATHS[item.get("status", "new")]:
             if action == "assign" and report.status != "new":
                 continue
@@ -93,23 +97,7 @@ async def load_demo(
             if action in ("resolve", "reject") and not note:
                 note = "Đã kiểm tra hiện trường và xử lý." if action == "resolve" else "Không thuộc thẩm quyền."
             await report_service.transition(session=session, report=report, action=action, actor=staff, note=note)
-        # Age the report: shift every timestamp back by days_ago so queues and scorecards look lived-in.
-        shift = timedelta(days=float(item.get("days_ago", 0)))
-        if shift:
-            for column in (
-                "created_at",
-                "updated_at",
-                "assigned_at",
-                "started_at",
-                "resolved_at",
-                "closed_at",
-                "due_at",
-            ):
-                value = getattr(report, column)
-                if value is not None:
-                    setattr(report, column, value - shift)
-            for event in await session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)):
-                event.at = event.at - shift
+        await _age(session, report, n, float(item.get("days_ago", 0)), item.get("resolve_share"))
         if item.get("rating") and report.status in ("resolved", "closed"):
             session.add(
                 Rating(
@@ -121,5 +109,59 @@ async def load_demo(
             progress()
     session.add(Setting(key=MARKER, value={"at": utcnow().isoformat()}))
     await session.flush()
+    await _roll_up(session)
     return {"users": users, "reports": count}
+
+
+# Share of the time allowed that each resolved demo report took, in turn: most on time, some
+# close to the deadline, a few late (so the scorecards show a real spread, not 100 % at 0 hours).
+RESOLVE_SHARES = (0.25, 0.55, 0.8, 0.4, 1.35, 0.65, 0.3, 0.95, 1.8, 0.5)
+
+
+async def _age(session: AsyncSession, report: Report, n: int, days_ago: float, share: float | None) -> None:
+    """Give a demo report a lived-in history: filed `days_ago` days back during office hours,
+    its deadline counted in working time from then (the catalog's calendar), and each step
+    taking a realistic time (resolved at a share of the time allowed: some late)."""
+    now = utcnow()
+    zone = ZoneInfo(get_settings().timezone)
+    filed = (now - timedelta(days=days_ago)).astimezone(zone)
+    if days_ago >= 1:  # an office hour of that day, varied per report
+        filed = filed.replace(hour=7 + n % 9, minute=(n * 17) % 60, second=0, microsecond=0)
+    created = min(filed.astimezone(UTC), now - timedelta(minutes=30 + n))
+    due = await catalog_service.deadline(session=session, category=report.category, priority=report.priority,
+                                         start=created)
+    allowed = (due - created) if due else timedelta(days=3)
+    took = allowed * (share if share is not None else RESOLVE_SHARES[n % len(RESOLVE_SHARES)])
+    times = {"create": created, "route": created, "assign": created + timedelta(minutes=12 + n % 40)}
+    times["start"] = times["assign"] + min(allowed * 0.15, timedelta(hours=6))
+    times["resolve"] = max(times["start"] + timedelta(minutes=30), created + took)
+    times["reject"] = times["assign"] + timedelta(hours=2)
+    times["close"] = times["resolve"] + timedelta(days=2)
+    latest = now - timedelta(minutes=5)
+    times = {k: min(v, latest) for k, v in times.items()}
+    report.created_at, report.due_at = created, due
+    for column, action in (("assigned_at", "assign"), ("started_at", "start"), ("resolved_at", "resolve"),
+                           ("closed_at", "close")):
+        if getattr(report, column) is not None:
+            setattr(report, column, times[action])
+    if report.status == "rejected" and report.closed_at is not None:
+        report.closed_at = times["reject"]
+    report.updated_at = max(t for t in (report.created_at, report.assigned_at, report.started_at,
+                                        report.resolved_at, report.closed_at) if t is not None)
+    for event in await session.scalars(select(ReportEvent).where(ReportEvent.report_id == report.id)):
+        event.at = times.get(event.action, created)
+
+
+async def _roll_up(session: AsyncSession) -> None:
+    """The portal's scorecards and counters come from the daily rollup: bring it up to date now
+    instead of waiting for the hourly job."""
+    from backend.dashboard import service as dashboard_service
+
+    await session.flush()
+    today = dashboard_service.local_day(utcnow())
+    first = await dashboard_service.first_report_day(session=session) or today
+    day = first
+    while day <= today:
+        await dashboard_service.rollup_day(session=session, day=day)
+        day += timedelta(days=1)
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend.core import docs
+from backend.core import docs, jobs
 from backend.core.config import get_settings
 from backend.core.db import dispose_engine, get_engine
 from backend.core.errors import DomainError, TooManyRequests
@@ -171,6 +171,9 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
 
     app.include_router(media_router)
 
+    zalo_jobs = _optional("bot.zalo.freshness:JOBS")  # the edges' jobs (issue 17: pruning of Zalo event ids)
+    if zalo_jobs:
+        jobs.register(zalo_jobs)
     for path in EXTRA_ROUTERS:
         router = _optional(path)
         if router is not None:

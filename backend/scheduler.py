@@ -1,8 +1,10 @@
-"""Scheduled work (APScheduler 3, AsyncIOScheduler).
+"""Scheduled work (APScheduler 3, AsyncIOScheduler): the job registry, the leader lease and the
+runner. The jobs themselves live with their domain (`backend/<domain>/scheduled.py: JOBS`);
+edges (the bots) add theirs at start-up with `backend.core.jobs.register()`.
 
 Runs inside `phananh serve` (SCHEDULER_ENABLED=true, the default) or alone as `phananh scheduler`.
-Whichever way, a job runs only in the process holding the leader lease (a row in
-`scheduler_lease` with holder id and expiry, renewed well before it expires), so several web
+Whichever way, a job runs only in the process holding the leader lease (lease "scheduler" in
+`scheduler_lease`, with holder id and expiry, renewed well before it expires), so several web
 workers or schedulers never run the same job twice.
 
 Every job is a plain async function taking an injectable `now` (tests control the clock), is
@@ -12,225 +14,62 @@ idempotent (a rerun finds nothing left to do) and returns a dict of what it did,
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
-
-from backend.core.actor import Actor
+from backend.core import jobs as job_registry
+from backend.core import lease
 from backend.core.config import get_settings
-from backend.core.db import session_scope, utcnow
+from backend.core.db import utcnow
+from backend.core.errors import NotFound
+from backend.core.jobs import Job
 from backend.core.logging import get_logger
-from backend.dashboard.models import SchedulerLease
-from backend.reports.models import OPEN_STATUSES, Rating, Report, Status
-from backend.staff import scheduled as staff_jobs
+from backend.dashboard.scheduled import JOBS as DASHBOARD_JOBS
+from backend.notifications.scheduled import JOBS as NOTIFICATION_JOBS
+from backend.reports.scheduled import JOBS as REPORT_JOBS
+from backend.staff.scheduled import JOBS as STAFF_JOBS
 
 log = get_logger(__name__)
 
 LEASE_NAME = "scheduler"
 LEASE_SECONDS = 60
 RENEW_SECONDS = 20
-REMIND_BEFORE = timedelta(hours=24)  # remind the agency a day before the deadline
-RATING_REMINDER_AFTER = timedelta(days=3)
-AUTO_CLOSE_AFTER = timedelta(days=14)
-BATCH = 500
 
-
-# --- jobs ---------------------------------------------------------------------------------------
-
-
-async def deadline_watch(now: datetime | None = None) -> dict[str, Any]:
-    """Remind the agency before the deadline; escalate overdue reports to the supervisors
-    (an internal timeline event each, once per report; `escalated_at` flags it on the queue)."""
-    from backend.reports.service import add_event
-
-    now = now or utcnow()
-    reminded = escalated = 0
-    async with session_scope() as session:
-        due_soon = (await session.scalars(
-            select(Report).where(Report.status.in_(OPEN_STATUSES), Report.reminded_at.is_(None),
-                                 Report.due_at > now, Report.due_at <= now + REMIND_BEFORE)
-            .order_by(Report.due_at).limit(BATCH))).all()
-        for report in due_soon:
-            add_event(session, report, Actor.system(), "remind", public=False,
-                      note=f"Sắp đến hạn xử lý ({_hours(report.due_at - now)} nữa)",
-                      data={"agency": report.agency.code if report.agency else None})
-            report.reminded_at = now
-            reminded += 1
-        overdue = (await session.scalars(
-            select(Report).where(Report.status.in_(OPEN_STATUSES), Report.escalated_at.is_(None),
-                                 Report.due_at < now)
-            .order_by(Report.due_at).limit(BATCH))).all()
-        for report in overdue:
-            add_event(session, report, Actor.system(), "escalate", public=False,
-                      note=f"Quá hạn {_hours(now - report.due_at)}: báo lãnh đạo/giám sát",
-                      data={"agency": report.agency.code if report.agency else None})
-            report.escalated_at = now
-            escalated += 1
-    return {"reminded": reminded, "escalated": escalated}
-
-
-def _hours(delta: timedelta) -> str:
-    hours = int(delta.total_seconds() // 3600)
-    return f"{hours // 24} ngày {hours % 24} giờ" if hours >= 24 else f"{hours} giờ"
-
-
-async def rating_reminder(now: datetime | None = None) -> dict[str, Any]:
-    """Ask once more for a rating, 3 days after resolution, when none came (outbox
-    `rating_reminder`; `rating_requested_at` makes it once)."""
-    from backend.citizens.models import Citizen
-    from backend.notifications import service as notification_service
-
-    now = now or utcnow()
-    window = timedelta(days=get_settings().rating_window_days)
-    asked = 0
-    async with session_scope() as session:
-        rated = select(Rating.report_id)
-        reports = (await session.scalars(
-            select(Report).where(Report.status == Status.resolved, Report.rating_requested_at.is_(None),
-                                 Report.resolved_at <= now - RATING_REMINDER_AFTER,
-                                 Report.resolved_at > now - window,
-                                 Report.citizen_id.is_not(None), Report.id.not_in(rated))
-            .limit(BATCH))).all()
-        for report in reports:
-            citizen = await session.get(Citizen, report.citizen_id)
-            if citizen is not None:
-                await notification_service.enqueue(
-                    session=session, citizen=citizen, kind="rating_reminder",
-                    payload={"code": report.code, "category": report.category.name,
-                             "agency": report.agency.name if report.agency else None,
-                             "rate_url": _rating_link(report.code)},
-                    report_id=report.id, dedupe_key=f"{report.code}:rating_reminder:{report.reopen_count}")
-            report.rating_requested_at = now
-            asked += 1
-    return {"asked": asked}
-
-
-def _rating_link(code: str) -> str:
-    from backend.core.security import sign
-
-    return f"{get_settings().base_url.rstrip('/')}/rate/{sign({'code': code}, purpose='rate')}"
-
-
-async def auto_close(now: datetime | None = None) -> dict[str, Any]:
-    """Close resolved reports that got no rating within 14 days of resolution."""
-    from backend.reports import service as reports_service
-
-    now = now or utcnow()
-    closed = 0
-    async with session_scope() as session:
-        reports = (await session.scalars(
-            select(Report).where(Report.status == Status.resolved,
-                                 Report.resolved_at <= now - AUTO_CLOSE_AFTER,
-                                 Report.id.not_in(select(Rating.report_id)))
-            .options(selectinload(Report.events)).limit(BATCH))).all()
-        for report in reports:
-            await reports_service.transition(session=session, report=report, action="close", actor=Actor.system(),
-                                             note="Tự động đóng sau 14 ngày không có đánh giá")
-            closed += 1
-    return {"closed": closed}
-
-
-async def stats_rollup(now: datetime | None = None) -> dict[str, Any]:
-    """Daily statistics per agency for the portal scorecards: today and yesterday each run
-    (late changes land), and every day since the last rollup (or the first report) when behind."""
-    from backend.dashboard import service as dashboard_service
-
-    now = now or utcnow()
-    today = dashboard_service.local_day(now)
-    async with session_scope() as session:
-        last = await dashboard_service.last_rolled_day(session=session)
-        start = last if last is not None else await dashboard_service.first_report_day(session=session)
-    start = min(start or today, today - timedelta(days=1))
-    days = rows = 0
-    day = start
-    while day <= today:
-        async with session_scope() as session:  # a transaction per day keeps locks short
-            rows += await dashboard_service.rollup_day(session=session, day=day)
-        days += 1
-        day += timedelta(days=1)
-    return {"days": days, "rows": rows}
-
-
-async def _optional(module: str, attr: str) -> dict[str, Any]:
-    """Jobs written by other packages: skipped (and said so) while they are not installed."""
-    try:
-        func = getattr(importlib.import_module(module), attr)
-    except (ModuleNotFoundError, AttributeError) as exc:
-        log.info("job skipped", target=f"{module}.{attr}", reason=str(exc))
-        return {"skipped": f"{module}.{attr} is not available"}
-    result = await func()
-    return result if isinstance(result, dict) else {"result": result}
-
-
-async def outbox_retry(now: datetime | None = None) -> dict[str, Any]:
-    return await _optional("backend.notifications.scheduled", "outbox_retry")
-
-
-async def zalo_token_refresh(now: datetime | None = None) -> dict[str, Any]:
-    return await _optional("backend.notifications.scheduled", "zalo_token_refresh")
-
-
-async def conversation_cleanup(now: datetime | None = None) -> dict[str, Any]:
-    return await _optional("bot.dialogue.store", "cleanup_expired")
-
-
-async def chat_event_prune(now: datetime | None = None) -> dict[str, Any]:
-    return await _optional("bot.zalo.freshness", "prune_processed")
-
-
-@dataclass(frozen=True)
-class Job:
-    name: str
-    func: Callable[..., Awaitable[dict[str, Any]]]
-    seconds: int
-    schedule_text: str
-    doc: str
-
-
-JOBS: list[Job] = [
-    Job("deadline-watch", deadline_watch, 300, "mỗi 5 phút / every 5 min",
-        "Nhắc đơn vị trước hạn 24 giờ; báo lãnh đạo khi quá hạn / remind before the deadline, escalate overdue"),
-    Job("rating-reminder", rating_reminder, 3600, "mỗi giờ / hourly",
-        "Nhắc đánh giá một lần sau 3 ngày / ask once more for a rating after 3 days"),
-    Job("auto-close", auto_close, 3600, "mỗi giờ / hourly",
-        "Đóng phản ánh đã xử lý 14 ngày không có đánh giá / close resolved reports unrated after 14 days"),
-    Job("outbox-retry", outbox_retry, 30, "mỗi 30 giây / every 30 s",
-        "Gửi và gửi lại tin nhắn trong hàng đợi / send and retry outbox messages"),
-    Job("zalo-token-refresh", zalo_token_refresh, 1800, "mỗi 30 phút / every 30 min",
-        "Làm mới token Zalo OA trước khi hết hạn / refresh the Zalo OA tokens"),
-    Job("conversation-cleanup", conversation_cleanup, 3600, "mỗi giờ / hourly",
-        "Xóa hội thoại chat đã hết hạn / delete expired chat conversations"),
-    Job("stats-rollup", stats_rollup, 3600, "mỗi giờ / hourly",
-        "Tổng hợp số liệu theo ngày cho từng đơn vị / daily statistics per agency (portal scorecards)"),
+# The domains' jobs, one line per domain module.
+DOMAIN_JOBS: list[Job] = [
+    *REPORT_JOBS,
+    *NOTIFICATION_JOBS,
+    *DASHBOARD_JOBS,
+    *STAFF_JOBS,
 ]
-JOBS += [*staff_jobs.JOBS, Job("chat-event-prune", chat_event_prune, 3600, "mỗi giờ", "Xóa mã sự kiện Zalo cũ")]
-_BY_NAME = {job.name: job for job in JOBS}
+
+
+def all_jobs() -> list[Job]:
+    """The domains' jobs, then those the edges registered at start-up (a registered job of the same
+    name replaces the domain's)."""
+    by_name = {job.name: job for job in DOMAIN_JOBS}
+    by_name.update({job.name: job for job in job_registry.registered()})
+    return list(by_name.values())
 
 
 async def run_job_once(name: str, now: datetime | None = None) -> dict[str, Any]:
     """Run one job now (CLI `phananh jobs run NAME`, tests); no leader check."""
-    job = _BY_NAME.get(name)
+    jobs = {job.name: job for job in all_jobs()}
+    job = jobs.get(name)
     if job is None:
-        from backend.core.errors import NotFound
-
-        raise NotFound(f"unknown job {name}; jobs: {', '.join(_BY_NAME)}")
+        raise NotFound(f"unknown job {name}; jobs: {', '.join(jobs)}")
     started = utcnow()
     result = await job.func(now=now)
     log.info("job done", job=name, ms=int((utcnow() - started).total_seconds() * 1000), **result)
     return result
 
 
-# --- leader lease --------------------------------------------------------------------------------
+# --- leader lease (backend.core.lease, lease "scheduler") -----------------------------------------
 
 
 def new_holder_id() -> str:
@@ -238,38 +77,12 @@ def new_holder_id() -> str:
 
 
 async def acquire_lease(holder: str, now: datetime | None = None, seconds: int = LEASE_SECONDS) -> bool:
-    """Take or renew the lease; True when `holder` is the leader until now + seconds. One
-    conditional UPDATE (ours, or expired) then an INSERT for the very first time: atomic on
-    SQLite and PostgreSQL alike."""
-    now = now or utcnow()
-    expires = now + timedelta(seconds=seconds)
-    async with session_scope() as session:
-        result = await session.execute(
-            update(SchedulerLease)
-            .where(SchedulerLease.name == LEASE_NAME,
-                   (SchedulerLease.holder == holder) | (SchedulerLease.expires_at < now))
-            .values(holder=holder, expires_at=expires)
-            .execution_options(synchronize_session=False))
-        if result.rowcount:
-            return True
-        exists = await session.scalar(select(SchedulerLease.name).where(SchedulerLease.name == LEASE_NAME))
-        if exists is not None:
-            return False
-    try:
-        async with session_scope() as session:
-            await session.execute(insert(SchedulerLease).values(name=LEASE_NAME, holder=holder, expires_at=expires,
-                                                                acquired_at=now))
-        return True
-    except IntegrityError:
-        return False  # another instance inserted it first
+    """Take or renew the scheduler's lease; True when `holder` is the leader until now + seconds."""
+    return await lease.acquire_lease(LEASE_NAME, holder, now=now, seconds=seconds)
 
 
 async def release_lease(holder: str) -> None:
-    async with session_scope() as session:
-        await session.execute(update(SchedulerLease)
-                              .where(SchedulerLease.name == LEASE_NAME, SchedulerLease.holder == holder)
-                              .values(expires_at=utcnow() - timedelta(seconds=1))
-                              .execution_options(synchronize_session=False))
+    await lease.release_lease(LEASE_NAME, holder)
 
 
 class Runner:
@@ -305,7 +118,7 @@ class Runner:
     def start(self) -> None:
         self.scheduler.add_job(self.renew, "interval", seconds=RENEW_SECONDS, id="lease", next_run_time=utcnow(),
                                max_instances=1, coalesce=True)
-        for job in JOBS:
+        for job in all_jobs():
             self.scheduler.add_job(self.run_if_leader, "interval", seconds=job.seconds, args=[job.name], id=job.name,
                                    max_instances=1, coalesce=True,
                                    next_run_time=utcnow() + timedelta(seconds=5))
@@ -325,7 +138,7 @@ async def run_forever() -> None:
     """`phananh scheduler`: the jobs alone, until interrupted."""
     runner = Runner()
     runner.start()
-    log.info("scheduler started", holder=runner.holder, jobs=[j.name for j in JOBS])
+    log.info("scheduler started", holder=runner.holder, jobs=[j.name for j in all_jobs()])
     try:
         await asyncio.Event().wait()
     finally:

@@ -13,6 +13,7 @@ import yaml
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.catalog import service as catalog_service
 from backend.catalog.models import (
     Agency,
     Area,
@@ -200,7 +201,5 @@ async def load_reference(
     result.counts["holidays"] = len(holidays)
     step("holidays")
     await session.flush()
-    from backend.catalog.service import invalidate_cache
-
-    invalidate_cache()
+    await catalog_service.mark_changed(session=session)  # every process of the host, once committed
     return result

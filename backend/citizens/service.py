@@ -6,11 +6,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.citizens.models import Citizen
-from backend.core.db import attach, utcnow
+from backend.core.db import attach, dialect_insert, utcnow
 
 _COLUMNS = tuple(c.key for c in Citizen.__table__.columns)
 
@@ -19,7 +18,7 @@ _COLUMNS = tuple(c.key for c in Citizen.__table__.columns)
 def _upsert(dialect: str, language: bool) -> Any:
     """INSERT … ON CONFLICT (channel, external_id) DO UPDATE … RETURNING the row: one statement
     finds or creates the person and stamps last_seen_at (no race between two first messages)."""
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Citizen)
+    ins = dialect_insert(dialect, Citizen)
     table = Citizen.__table__
     values = {
         "last_seen_at": ins.excluded.last_seen_at,

@@ -71,6 +71,7 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     smtp_from: str = "PhanAnh IOC <no-reply@localhost>"
     scheduler_enabled: bool = True
+    catalog_check_seconds: float = 5.0  # an admin's catalog edit reaches the processes of other hosts within this
 
     # Report rules (configurable, defaults from the issue tracker)
     duplicate_radius_m: float = 100.0

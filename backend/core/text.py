@@ -19,3 +19,11 @@ def fold(text: str) -> str:
 def fold_words(text: str) -> str:
     """`fold`, with punctuation as spaces and single spaces: "Xác nhận!" → "xac nhan"."""
     return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
+
+
+def has_words(text: str, *, min_letters: int = 3) -> bool:
+    """Whether `text` says something in words: at least `min_letters` letters, one word of two or
+    more. "x", "ab", "???", "😀😀", "123" do not; "ổ gà", "rác" do."""
+    letters = sum(1 for c in text if c.isalpha())
+    longest = max((sum(1 for c in word if c.isalpha()) for word in text.split()), default=0)
+    return letters >= min_letters and longest >= 2

@@ -1,11 +1,10 @@
-"""Operations tables: the daily per-agency statistics rollup (portal scorecards) and the
-scheduler's leader lease (exactly one scheduler runs jobs)."""
+"""Operations tables: the daily per-agency statistics rollup (portal scorecards)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -28,14 +27,3 @@ class AgencyDailyStats(Base):
     rating_sum: Mapped[int] = mapped_column(Integer, default=0)
     reopened: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-
-
-class SchedulerLease(Base):
-    """Leader lock: the holder runs the jobs until `expires_at`; it renews well before."""
-
-    __tablename__ = "scheduler_lease"
-
-    name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(200))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -30,6 +30,9 @@ from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
+from backend.core.geodesy import haversine_m
+from backend.core.text import APOSTROPHES, fold
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 # Match levels (bigger wins). A context hit (the unit's old district is named) adds CONTEXT.
@@ -73,7 +76,6 @@ ABBREVIATIONS = {
 PHRASES = {"buon me thuot": "buon ma thuot", "dak lac": "dak lak", "dak lack": "dak lak"}
 NUMBERED = re.compile(r"^[pf](\d{1,2})$")  # "P1", "F1" = Phường 1 (old Tuy Hòa)
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
-APOSTROPHES = re.compile(r"['’‘`´]")
 SEPARATORS = re.compile(r"[,;\n]")
 
 
@@ -114,13 +116,6 @@ class _Token:
     start: int  # span in the original query
     end: int
     segment: int  # how many commas precede it
-
-
-def fold(text: str) -> str:
-    """Lowercase, NFC, no diacritics, no apostrophes: "Cư M'gar" -> "cu mgar"."""
-    text = unicodedata.normalize("NFD", text.lower())
-    text = "".join(c for c in text if unicodedata.category(c) != "Mn").replace("đ", "d")
-    return APOSTROPHES.sub("", text)
 
 
 def tokens(text: str) -> list[_Token]:
@@ -413,7 +408,7 @@ class Gazetteer:
             if a.bbox and not _in_box(latitude, longitude, a.bbox, BOX_MARGIN_DEG):
                 continue  # the cheap test first: most areas are far away
             radius = math.sqrt((a.area_km2 or 10.0) / math.pi)
-            dist = haversine_km(latitude, longitude, a.latitude, a.longitude)
+            dist = haversine_m(latitude, longitude, a.latitude, a.longitude) / 1000
             if not a.bbox and dist > 1.5 * radius:
                 continue
             weighted = dist / radius
@@ -434,13 +429,6 @@ def _union(boxes: Iterable[Sequence[float] | None]) -> tuple[float, float, float
     if not real:
         return None
     return (min(b[0] for b in real), min(b[1] for b in real), max(b[2] for b in real), max(b[3] for b in real))
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6371.0088 * math.asin(math.sqrt(h))
 
 
 def load_yaml(path: Path | None = None) -> Gazetteer:

@@ -22,6 +22,7 @@ from geopy.geocoders import Nominatim
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.catalog import service as catalog_service
 from backend.catalog.models import Area
 from backend.core.config import get_settings
 from backend.geo.gazetteer import AreaRecord, Gazetteer, OfflineGeocoder
@@ -45,6 +46,7 @@ class GeoResult:
 _gazetteer: Gazetteer | None = None
 _offline_geocoder: OfflineGeocoder | None = None
 _gazetteer_url: str | None = None  # the database it was built from (tests and tools switch databases)
+_gazetteer_of: tuple[Any, Any] | None = None  # the catalog's (stamp, version) it was built from
 # One limiter per event loop: geopy's limiter holds an asyncio lock bound to the loop using it.
 _limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRateLimiter] = weakref.WeakKeyDictionary()
 
@@ -55,11 +57,22 @@ def invalidate_cache() -> None:
     _gazetteer = _offline_geocoder = None
 
 
+def _catalog_changed() -> None:
+    invalidate_cache()
+
+
+catalog_service.on_change(_catalog_changed)  # an area edit in this process: rebuild at once
+
+
 async def gazetteer(*, session: AsyncSession) -> Gazetteer:
-    global _gazetteer, _offline_geocoder, _gazetteer_url
-    if _gazetteer_url != get_settings().database_url:
-        invalidate_cache()
+    """The gazetteer of the area table, rebuilt when the catalog changes (an admin's area edit,
+    in any process: see `catalog.service.reference`)."""
+    global _gazetteer, _offline_geocoder, _gazetteer_url, _gazetteer_of
+    ref = await catalog_service.reference(session=session)
+    if _gazetteer_url != get_settings().database_url or _gazetteer_of != (ref.stamp, ref.version):
+        _gazetteer = _offline_geocoder = None
         _gazetteer_url = get_settings().database_url
+        _gazetteer_of = (ref.stamp, ref.version)
     if _gazetteer is None:
         rows = (await session.scalars(select(Area).order_by(Area.code))).all()
         province = next((r for r in rows if r.kind == "province"), None)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from backend.core.jobs import Job
 from backend.notifications.sender import deliver_due
 
 
-async def outbox_retry() -> dict[str, Any]:
+async def outbox_retry(now: datetime | None = None) -> dict[str, Any]:
     """Send due outbox messages (new ones and retries); finish chat events a crash left behind
     (Zalo events not processed, replies of both channels committed but not sent)."""
     from bot.telegram.render import recover as recover_telegram
@@ -25,3 +27,8 @@ async def zalo_token_refresh() -> dict[str, Any]:
         return await tokens.refresh_if_needed()
     except tokens.TokenError as exc:  # already logged loudly and stored on the token row
         return {"refreshed": False, "error": str(exc)}
+
+
+JOBS: list[Job] = [
+    Job("outbox-retry", outbox_retry, 30, "mỗi 30 giây", "Gửi và gửi lại tin nhắn trong hàng đợi"),
+]

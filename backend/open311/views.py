@@ -14,10 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from backend.catalog import service as catalog_service
-from backend.catalog.models import Category
 from backend.core import ratelimit
 from backend.core.actor import Actor
 from backend.core.config import get_settings
@@ -25,13 +23,12 @@ from backend.core.deps import SessionDep
 from backend.core.errors import AuthenticationFailed, DomainError, NotFound, TooManyRequests
 from backend.core.masking import public_text
 from backend.open311 import keys
+from backend.reports import queries
 from backend.reports import service as report_service
 from backend.reports.models import Report
 from backend.reports.schemas import ReportCreate
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
-
-OPEN = ("new", "assigned", "in_progress")
 
 
 def _error(status: int, code: int | str, description: str) -> JSONResponse:
@@ -70,7 +67,7 @@ def _request(report: Report) -> dict[str, Any]:
     notes = report.resolution_note if report.status in ("resolved", "rejected", "closed") else None
     return {
         "service_request_id": report.code,
-        "status": "open" if report.status in OPEN else "closed",
+        "status": "open" if report.is_open else "closed",
         "status_notes": public_text(notes) or None,
         "service_name": report.category.name,
         "service_code": report.category.code,
@@ -114,33 +111,30 @@ async def list_requests(
     end_date: datetime | None = None,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[dict[str, Any]] | JSONResponse:
-    stmt = select(Report).where(Report.duplicate_of_id.is_(None))
     settings = get_settings()
     try:
         start_date, end_date = bounded_date(start_date), bounded_date(end_date)
     except (ValueError, OverflowError) as exc:
         return _error(400, 400, str(exc))
-    if service_request_id:
-        codes = [c.strip().upper()[:32] for c in service_request_id.split(",") if c.strip()]
-        if len(codes) > settings.lookup_max_codes:
-            return _error(400, 400, f"service_request_id: at most {settings.lookup_max_codes} ids at once")
+    codes = [c.strip().upper()[:32] for c in service_request_id.split(",") if c.strip()] if service_request_id else []
+    if len(codes) > settings.lookup_max_codes:
+        return _error(400, 400, f"service_request_id: at most {settings.lookup_max_codes} ids at once")
+    if codes:
         try:
-            await ratelimit.check("lookup", client_key(request), settings.lookup_per_minute, cost=max(len(codes), 1))
+            await ratelimit.check("lookup", client_key(request), settings.lookup_per_minute, cost=len(codes))
         except TooManyRequests as exc:
             return _throttled(exc)
-        stmt = stmt.where(Report.code.in_(codes))
-    if service_code:
-        services = service_code.split(",")[:100]
-        stmt = stmt.where(Report.category_id.in_(select(Category.id).where(Category.code.in_(services))))
-    if status:
-        if status not in ("open", "closed"):
-            return _error(400, 400, "status must be open or closed")
-        stmt = stmt.where(Report.status.in_(OPEN) if status == "open" else Report.status.not_in(OPEN))
-    if start_date:
-        stmt = stmt.where(Report.created_at >= start_date)
-    if end_date:
-        stmt = stmt.where(Report.created_at <= end_date)
-    rows = (await session.scalars(stmt.order_by(Report.created_at.desc()).limit(page_size))).all()
+    if status and status not in ("open", "closed"):
+        return _error(400, 400, "status must be open or closed")
+    rows = await queries.public_list(
+        session=session,
+        codes=codes,
+        category_codes=service_code.split(",")[:100] if service_code else (),
+        open_=None if not status else status == "open",
+        since=start_date,
+        until=end_date,
+        limit=page_size,
+    )
     return [_request(r) for r in rows]
 
 
@@ -151,7 +145,7 @@ async def one_request(request: Request, session: SessionDep, request_id: str) ->
     except TooManyRequests as exc:
         return _throttled(exc)
     try:
-        report = await report_service.get(session=session, code=request_id)
+        report = await queries.get(session=session, code=request_id)
     except NotFound:
         return _error(404, 404, f"service request {request_id} not found")
     return [_request(report)]

@@ -57,6 +57,9 @@ async def report_created_flow(*, session: AsyncSession, report: Report) -> None:
 
 
 async def report_status_changed_flow(*, session: AsyncSession, report: Report, previous: str, action: str) -> None:
+    if action == "duplicate":
+        await report_merged_flow(session=session, report=report)
+        return
     kind = STATUS_MESSAGES.get(Status(report.status))
     if kind is None or (kind == "closed" and previous == Status.resolved):
         return  # closing a resolved report is bookkeeping, the citizen already heard the result
@@ -83,4 +86,19 @@ async def report_status_changed_flow(*, session: AsyncSession, report: Report, p
             payload=_payload(report, **extra),
             report_id=report.id,
             dedupe_key=f"{report.code}:{kind}:{event_count}:{citizen.id}",
+        )
+
+
+async def report_merged_flow(*, session: AsyncSession, report: Report) -> None:
+    """A report merged into another: its reporter (now a supporter of the original) hears which
+    report carries on, and will hear that one's result."""
+    original = await session.get(Report, report.duplicate_of_id) if report.duplicate_of_id else None
+    for citizen in await _recipients(session, report, with_supporters=False):
+        await notification_service.enqueue(
+            session=session,
+            citizen=citizen,
+            kind="merged",
+            payload=_payload(report, original=original.code if original else None),
+            report_id=report.id,
+            dedupe_key=f"{report.code}:merged:{citizen.id}",
         )

@@ -7,8 +7,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from backend.core.text import has_words
+
 CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
-Action = Literal["assign", "start", "resolve", "reject", "reopen", "close"]
+Action = Literal["assign", "start", "resolve", "reject", "reopen", "close", "duplicate"]
 
 
 class ReportCreate(BaseModel):
@@ -40,7 +42,9 @@ class ReportCreate(BaseModel):
     def _not_blank(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            raise ValueError("description must not be empty / mô tả không được để trống")
+            raise ValueError("mô tả không được để trống")
+        if not has_words(value):
+            raise ValueError("mô tả cần nói bằng chữ sự việc là gì, ở đâu (ví dụ: \"quán bày bàn ghế chiếm vỉa hè\")")
         return value
 
     @field_validator("phone")
@@ -65,6 +69,7 @@ class TransitionIn(BaseModel):
     action: Action
     note: str | None = Field(default=None, max_length=4000)
     agency: str | None = None
+    original: str | None = Field(default=None, max_length=16)  # `duplicate`: the report it merges into
 
 
 class RatingIn(BaseModel):

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from backend.core.deps import SessionDep, StaffActor
 from backend.core.errors import PermissionDenied, ValidationFailed
-from backend.reports import present
+from backend.reports import present, queries
 from backend.reports import service as report_service
 from backend.reports.schemas import RatingIn, ReportCreate, ReportPage, ReportRead, TransitionIn
 from backend.staff.models import Role
@@ -32,9 +32,9 @@ async def list_reports(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> ReportPage:
-    flt = report_service.ReportFilter(status, category, agency, area, channel, q, overdue, sort, limit, offset)
-    items, total = await report_service.list_reports(session=session, actor=actor, flt=flt)
-    capped = total > report_service.SEARCH_COUNT_CAP
+    flt = queries.ReportFilter(status, category, agency, area, channel, q, overdue, sort, limit, offset)
+    items, total = await queries.list_reports(session=session, actor=actor, flt=flt)
+    capped = total > queries.SEARCH_COUNT_CAP
     return ReportPage(
         items=[present.summary(r) for r in items], total=total, total_capped=capped, limit=limit, offset=offset
     )
@@ -54,17 +54,18 @@ async def create_report(session: SessionDep, actor: StaffActor, report_in: Repor
 
 @router.get("/{code}", response_model=ReportRead)
 async def get_report(session: SessionDep, actor: StaffActor, code: str) -> ReportRead:
-    return present.full(await report_service.get(session=session, code=code, actor=actor))
+    return present.full(await queries.get(session=session, code=code, actor=actor))
 
 
 @router.post("/{code}/transitions", response_model=ReportRead)
 async def transition(session: SessionDep, actor: StaffActor, code: str, body: TransitionIn) -> ReportRead:
-    report = await report_service.get(session=session, code=code, actor=actor, lock=True)
+    report = await queries.get(session=session, code=code, actor=actor, lock=True)
     await report_service.transition(
-        session=session, report=report, action=body.action, actor=actor, note=body.note, agency_code=body.agency
+        session=session, report=report, action=body.action, actor=actor, note=body.note, agency_code=body.agency,
+        original_code=body.original,
     )
     session.expunge(report)
-    return present.full(await report_service.get(session=session, code=code))
+    return present.full(await queries.get(session=session, code=code))
 
 
 @router.post("/{code}/resolve-with-photo", response_model=ReportRead)
@@ -77,12 +78,12 @@ async def resolve_with_photo(
 ) -> ReportRead:
     """Resolve with an after-photo (multipart)."""
     data = await photo.read()
-    report = await report_service.get(session=session, code=code, actor=actor, lock=True)
+    report = await queries.get(session=session, code=code, actor=actor, lock=True)
     await report_service.transition(
         session=session, report=report, action="resolve", actor=actor, note=note, photo=data
     )
     session.expunge(report)
-    return present.full(await report_service.get(session=session, code=code))
+    return present.full(await queries.get(session=session, code=code))
 
 
 @router.post("/{code}/photos", response_model=ReportRead, status_code=201)
@@ -95,10 +96,10 @@ async def add_photo(
 ) -> ReportRead:
     if kind not in ("before", "after"):
         raise ValidationFailed("kind must be before or after", field="kind")
-    report = await report_service.get(session=session, code=code, actor=actor)
+    report = await queries.get(session=session, code=code, actor=actor)
     await report_service.add_photo(session=session, report=report, data=await photo.read(), actor=actor, kind=kind)
     session.expunge(report)
-    return present.full(await report_service.get(session=session, code=code))
+    return present.full(await queries.get(session=session, code=code))
 
 
 class RatingOut(BaseModel):
@@ -109,7 +110,7 @@ class RatingOut(BaseModel):
 
 @router.post("/{code}/rating", response_model=RatingOut)
 async def rate(session: SessionDep, actor: StaffActor, code: str, body: RatingIn) -> RatingOut:
-    report = await report_service.get(session=session, code=code, actor=actor)
+    report = await queries.get(session=session, code=code, actor=actor)
     rating, offer = await report_service.rate(
         session=session, report=report, stars=body.stars, comment=body.comment, actor=actor, source="hotline"
     )

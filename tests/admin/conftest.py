@@ -1,5 +1,5 @@
 """Fixtures of the staff-site and portal tests: a migrated SQLite database holding the small
-world of admin.fixtures, staff accounts, reports, an in-process client and a live server.
+world of backend.testing.world, staff accounts, reports, an in-process client and a live server.
 
 Kept local (named site_*) so they do not depend on the shared conftest while it is being written."""
 
@@ -22,7 +22,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from admin.fixtures import ensure_reference_data, install_simple_geo
+from backend.testing.world import ensure_reference_data
 
 PASSWORD = "secret123"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -88,7 +88,6 @@ def _prepare(tmp: Path) -> Site:
                        "ENVIRONMENT": "test", "MAP_TILE_URL": "", "BASE_URL": "http://testserver"})
     get_settings.cache_clear()
     db._engine, db._sessionmaker = None, None
-    install_simple_geo()
     from admin import portal
 
     portal._cache.clear()

@@ -64,3 +64,12 @@ async def test_a_phone_is_kept_only_with_consent(site, site_client):
     assert response.status_code == 422
     async with site.db() as session:
         assert await session.scalar(select(Report)) is None
+
+
+async def test_a_description_with_no_words_is_refused_on_the_portal(site, site_client):
+    token = CSRF_RE.search((await site_client.get("/report/new")).text).group(1)
+    response = await site_client.post("/report/new", data={
+        "csrf_token": token, "description": "!!!", "latitude": "12.6647", "longitude": "108.097"})
+    assert response.status_code == 422 and "mô tả cần nói bằng chữ" in response.text
+    async with site.db() as session:
+        assert await session.scalar(select(Report)) is None

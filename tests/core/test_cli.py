@@ -78,3 +78,9 @@ def test_user_contact_with_a_bad_email_is_a_one_line_error(env: dict[str, str]) 
     run(env, "user", "add", "giamsat", "--role", "supervisor", "--password-stdin", stdin="matkhau123\n")
     result = run(env, "user", "contact", "giamsat", "--email", "khong-phai-email")
     assert result.returncode == 1 and "e-mail" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_seed_demo_prints_the_base_url_it_serves(env: dict[str, str]) -> None:
+    result = run({**env, "BASE_URL": "https://phananh.daklak.gov.vn"}, "seed", "--demo")
+    assert result.returncode == 0 and "https://phananh.daklak.gov.vn/admin/" in result.stdout
+    assert "127.0.0.1:8000" not in result.stdout

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.core.actor import Actor
 from backend.core.errors import InvalidTransition, PermissionDenied, ValidationFailed
 from backend.reports import service as report_service
+from backend.reports import store
 from backend.reports.models import Report, ReportEvent
 from backend.reports.schemas import ReportCreate
 
@@ -25,7 +26,7 @@ async def test_create_classifies_places_and_routes_a_report(report_factory: Fact
 
 async def test_tracking_code_uses_only_unambiguous_capitals_and_digits(report_factory: Factory) -> None:
     report = await report_factory()
-    assert all(ch in report_service.CODE_ALPHABET for ch in report.code[3:])
+    assert all(ch in store.CODE_ALPHABET for ch in report.code[3:])
 
 
 async def test_address_alone_is_geocoded(report_factory: Factory) -> None:

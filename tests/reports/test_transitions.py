@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.catalog.models import Agency
 from backend.core.actor import Actor
 from backend.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from backend.reports import policy
 from backend.reports import service as report_service
 from backend.reports.models import ReportEvent, Status
 
@@ -18,8 +19,8 @@ ROLES = ["admin", "supervisor", "officer", "hotline"]
 
 
 def expected(role: str, action: str, status: str) -> str:
-    allowed_from, _ = report_service.TRANSITIONS[action]
-    if action not in report_service.ROLE_ACTIONS[role]:
+    allowed_from, _ = policy.TRANSITIONS[action]
+    if action not in policy.ROLE_ACTIONS[role]:
         return "forbidden"
     if status not in allowed_from:
         return "conflict"
@@ -27,7 +28,7 @@ def expected(role: str, action: str, status: str) -> str:
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", list(report_service.TRANSITIONS))
+@pytest.mark.parametrize("action", list(policy.TRANSITIONS))
 async def test_transition_table_per_role(
     session: AsyncSession,
     report_factory: Callable[..., Awaitable[Any]],
@@ -37,6 +38,8 @@ async def test_transition_table_per_role(
 ) -> None:
     report = await report_factory()
     user = await make_user(role, agency_code=report.agency.code if role == "officer" else None)
+    # `duplicate` merges into another report of the same agency (one the officer may see too)
+    original = await report_factory() if action == "duplicate" else None
     for status in ALL_STATUSES:
         report.status = status
         report.resolved_at = report_service.utcnow() if status in ("resolved", "closed") else None
@@ -48,7 +51,8 @@ async def test_transition_table_per_role(
         savepoint = await session.begin_nested()
         try:
             await report_service.transition(
-                session=session, report=report, action=action, actor=Actor.staff(user), note=note, agency_code=agency
+                session=session, report=report, action=action, actor=Actor.staff(user), note=note, agency_code=agency,
+                original_code=original.code if original else None,
             )
             got = "ok"
         except PermissionDenied:

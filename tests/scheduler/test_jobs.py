@@ -1,10 +1,13 @@
-"""Scheduled jobs with a controlled clock: each gets `now` and must be idempotent."""
+"""Scheduled jobs with a controlled clock: each gets `now` and must be idempotent. The jobs live
+with their domain (backend/<domain>/scheduled.py); the registry is tested in test_registry.py."""
 
 from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
 from backend import scheduler
+from backend.dashboard import scheduled as dashboard_jobs
+from backend.reports import scheduled as report_jobs
 from backend.citizens.models import Citizen
 from backend.core.db import utcnow
 from backend.notifications.models import Outbox
@@ -31,26 +34,26 @@ async def test_deadline_watch_reminds_the_agency_a_day_before_the_deadline(site)
     code = await site.report()
     now = utcnow()
     await _set(site, code, due_at=now + timedelta(hours=20))
-    assert await scheduler.deadline_watch(now=now) == {"reminded": 1, "escalated": 0}
+    assert await report_jobs.deadline_watch(now=now) == {"reminded": 1, "escalated": 0}
     events = await _events(site, code, "remind")
     assert len(events) == 1 and not events[0].public
     assert (await _report(site, code)).reminded_at is not None
-    assert await scheduler.deadline_watch(now=now + timedelta(hours=1)) == {"reminded": 0, "escalated": 0}
+    assert await report_jobs.deadline_watch(now=now + timedelta(hours=1)) == {"reminded": 0, "escalated": 0}
 
 
 async def test_deadline_watch_does_not_remind_when_the_deadline_is_far(site):
     code = await site.report()
     now = utcnow()
     await _set(site, code, due_at=now + timedelta(days=3))
-    assert (await scheduler.deadline_watch(now=now))["reminded"] == 0
+    assert (await report_jobs.deadline_watch(now=now))["reminded"] == 0
 
 
 async def test_deadline_watch_escalates_an_overdue_report_once(site):
     code = await site.report()
     now = utcnow()
     await _set(site, code, due_at=now - timedelta(hours=2))
-    assert (await scheduler.deadline_watch(now=now))["escalated"] == 1
-    assert (await scheduler.deadline_watch(now=now + timedelta(hours=5)))["escalated"] == 0
+    assert (await report_jobs.deadline_watch(now=now))["escalated"] == 1
+    assert (await report_jobs.deadline_watch(now=now + timedelta(hours=5)))["escalated"] == 0
     report = await _report(site, code)
     assert report.escalated_at is not None
     [event] = await _events(site, code, "escalate")
@@ -61,7 +64,7 @@ async def test_deadline_watch_leaves_resolved_reports_alone(site):
     code = await site.report()
     now = utcnow()
     await _set(site, code, status="resolved", resolved_at=now, due_at=now - timedelta(days=1))
-    assert await scheduler.deadline_watch(now=now) == {"reminded": 0, "escalated": 0}
+    assert await report_jobs.deadline_watch(now=now) == {"reminded": 0, "escalated": 0}
 
 
 async def _resolved_with_citizen(site, resolved_at):
@@ -83,8 +86,8 @@ async def _reminders(site):
 async def test_rating_reminder_is_sent_once_three_days_after_resolution(site):
     now = utcnow()
     code = await _resolved_with_citizen(site, now - timedelta(days=3, hours=1))
-    assert await scheduler.rating_reminder(now=now) == {"asked": 1}
-    assert await scheduler.rating_reminder(now=now + timedelta(days=1)) == {"asked": 0}
+    assert await report_jobs.rating_reminder(now=now) == {"asked": 1}
+    assert await report_jobs.rating_reminder(now=now + timedelta(days=1)) == {"asked": 0}
     assert await _reminders(site) == 1
     assert (await _report(site, code)).rating_requested_at is not None
 
@@ -92,7 +95,7 @@ async def test_rating_reminder_is_sent_once_three_days_after_resolution(site):
 async def test_rating_reminder_waits_three_days(site):
     now = utcnow()
     await _resolved_with_citizen(site, now - timedelta(days=2))
-    assert await scheduler.rating_reminder(now=now) == {"asked": 0}
+    assert await report_jobs.rating_reminder(now=now) == {"asked": 0}
     assert await _reminders(site) == 0
 
 
@@ -102,7 +105,7 @@ async def test_rating_reminder_skips_rated_reports(site):
     report = await _report(site, code)
     async with site.db() as session:
         session.add(Rating(report_id=report.id, stars=5, source="chat"))
-    assert await scheduler.rating_reminder(now=now) == {"asked": 0}
+    assert await report_jobs.rating_reminder(now=now) == {"asked": 0}
 
 
 async def test_auto_close_closes_unrated_resolved_reports_after_14_days(site):
@@ -111,12 +114,12 @@ async def test_auto_close_closes_unrated_resolved_reports_after_14_days(site):
     fresh = await site.report(latitude=12.7203, longitude=108.11)
     await _set(site, old, status="resolved", resolved_at=now - timedelta(days=14, hours=1))
     await _set(site, fresh, status="resolved", resolved_at=now - timedelta(days=13))
-    assert await scheduler.auto_close(now=now) == {"closed": 1}
+    assert await report_jobs.auto_close(now=now) == {"closed": 1}
     assert (await _report(site, old)).status == "closed"
     assert (await _report(site, fresh)).status == "resolved"
     [event] = await _events(site, old, "close")
     assert event.actor_kind == "system"
-    assert await scheduler.auto_close(now=now) == {"closed": 0}
+    assert await report_jobs.auto_close(now=now) == {"closed": 0}
 
 
 async def test_auto_close_keeps_rated_reports(site):
@@ -126,7 +129,7 @@ async def test_auto_close_keeps_rated_reports(site):
     report = await _report(site, code)
     async with site.db() as session:
         session.add(Rating(report_id=report.id, stars=4, source="web"))
-    assert await scheduler.auto_close(now=now) == {"closed": 0}
+    assert await report_jobs.auto_close(now=now) == {"closed": 0}
 
 
 async def test_stats_rollup_feeds_the_agency_scorecards(site):
@@ -137,26 +140,12 @@ async def test_stats_rollup_feeds_the_agency_scorecards(site):
     late = await site.report(latitude=12.665, longitude=108.098)
     await _set(site, on_time, status="resolved", resolved_at=now, due_at=now + timedelta(days=1))
     await _set(site, late, status="resolved", resolved_at=now, due_at=now - timedelta(days=1))
-    first = await scheduler.stats_rollup(now=now)
-    again = await scheduler.stats_rollup(now=now)
+    first = await dashboard_jobs.stats_rollup(now=now)
+    again = await dashboard_jobs.stats_rollup(now=now)
     assert first["rows"] >= 1 and again == first  # idempotent
     async with site.db() as session:
         [card] = await dashboard_service.scorecards(session=session, today=dashboard_service.local_day(now))
     assert (card.agency_code, card.received, card.resolved, card.on_time_pct) == ("UBND-24121", 2, 2, 50.0)
-
-
-async def test_optional_jobs_say_they_were_skipped_when_their_package_is_missing(site, monkeypatch):
-    import importlib
-
-    real = importlib.import_module
-
-    def missing(name, *args):
-        if name == "bot.dialogue.store":
-            raise ModuleNotFoundError(name)
-        return real(name, *args)
-
-    monkeypatch.setattr(importlib, "import_module", missing)
-    assert "skipped" in await scheduler.run_job_once("conversation-cleanup")
 
 
 async def test_run_job_once_refuses_an_unknown_job(site):
