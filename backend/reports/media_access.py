@@ -14,7 +14,7 @@ import hmac
 from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.reports.models import Attachment, Report
-from backend.reports.service import can_see
+from backend.reports.policy import can_see
 
 MAC_CHARS = 32  # 128 bits
 

@@ -48,5 +48,5 @@ async def prune_processed(now: datetime | None = None) -> dict[str, Any]:
 
 
 JOBS: list[Job] = [
-    Job("chat-event-prune", prune_processed, 3600, "mỗi giờ", "Xóa mã sự kiện Zalo đã xử lý, cũ hơn cửa sổ chống phát lại"),
+    Job("chat-event-prune", prune_processed, 3600, "mỗi giờ", "Xóa mã sự kiện Zalo đã xử lý, cũ hơn cửa sổ"),
 ]
