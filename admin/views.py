@@ -157,7 +157,7 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
     nearby: list[Any] = []
     if report.latitude is not None and report.longitude is not None and report.is_open:
         nearby = await nearby_open(
-            session=session, category_id=None, latitude=report.latitude, longitude=report.longitude,
+            session=session, actor=actor(user), category_id=None, latitude=report.latitude, longitude=report.longitude,
             radius_m=250, exclude_id=report.id,
         )
     return render(request, "report.html", report=report, outbox=outbox, nearby=nearby, message=msg, now=utcnow(),
