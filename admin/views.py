@@ -19,6 +19,7 @@ from backend.core import tabular
 from backend.core.db import utcnow
 from backend.core.deps import SessionDep
 from backend.core.errors import AuthenticationFailed, TooManyRequests, ValidationFailed
+from backend.core.params import Id
 from backend.notifications.models import Outbox
 from backend.reports import policy, queries, timeline
 from backend.reports import service as reports_service
@@ -212,7 +213,7 @@ async def report_category(request: Request, session: SessionDep, user: StaffUser
 
 
 @router.post("/reports/{code}/photos/{attachment_id}")
-async def report_photo(request: Request, session: SessionDep, user: StaffUser, code: str, attachment_id: int,
+async def report_photo(request: Request, session: SessionDep, user: StaffUser, code: str, attachment_id: Id,
                        form: Form) -> Response:
     report = await queries.get(session=session, code=code, actor=actor(user))
     public = form.get("public") == "1"

@@ -11,19 +11,22 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from admin import auth, texts
 from backend.core.config import get_settings
 from backend.core.db import utcnow
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, TooManyRequests
 from backend.core.logging import get_logger
 from backend.core.masking import mask_phone, public_text
 from backend.reports.media_access import media_url
 
 log = get_logger(__name__)
+BAD_PARAMETER = "Địa chỉ trang có tham số không hợp lệ."
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -94,11 +97,17 @@ class HtmlRoute(APIRoute):
                 return RedirectResponse(f"/admin/login?next={quote(target)}", status_code=303)
             except auth.CsrfFailed:
                 return error_page(request, 403, texts.CSRF_FAILED)
+            except RequestValidationError as exc:  # a path or query parameter of the wrong type or size
+                if request.headers.get("accept", "").startswith("application/json"):
+                    return JSONResponse({"error": "validation_error", "detail": BAD_PARAMETER,
+                                         "errors": jsonable_encoder(exc.errors())}, status_code=422)
+                return error_page(request, 400, BAD_PARAMETER)
             except DomainError as exc:
                 if request.headers.get("accept", "").startswith("application/json"):
-                    from fastapi.responses import JSONResponse
-
                     return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=exc.status_code)
-                return error_page(request, exc.status_code, exc.message)
+                page = error_page(request, exc.status_code, exc.message)
+                if isinstance(exc, TooManyRequests):
+                    page.headers["Retry-After"] = str(exc.retry_after)
+                return page
 
         return route

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from backend.core.deps import SessionDep, StaffActor
 from backend.core.errors import PermissionDenied, ValidationFailed
+from backend.core.params import Offset
 from backend.reports import present, queries
 from backend.reports import service as report_service
 from backend.reports.schemas import RatingIn, ReportCreate, ReportPage, ReportRead, TransitionIn
@@ -30,7 +31,7 @@ async def list_reports(
     overdue: bool | None = None,
     sort: str = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ReportPage:
     flt = queries.ReportFilter(status, category, agency, area, channel, q, overdue, sort, limit, offset)
     items, total = await queries.list_reports(session=session, actor=actor, flt=flt)
