@@ -41,6 +41,7 @@ test: install system-deps
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: install system-deps
 	@command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk not installed: the API load comes from aiohttp"; }

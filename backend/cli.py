@@ -58,6 +58,14 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         raise
 
 
+def _install_edges() -> None:
+    """The channels' senders and the bots' jobs (backend/main.py: install_edges), for the commands
+    that run jobs without the web app."""
+    from backend.main import install_edges
+
+    install_edges()
+
+
 @db_app.command("upgrade")
 def db_upgrade(revision: str = "head") -> None:
     """Apply Alembic migrations to DATABASE_URL."""
@@ -237,7 +245,7 @@ def serve(
     options = {"proxy_headers": True, "log_level": "info"}
     inboxes = []
     if settings.zalo_inbox == "process" and (settings.zalo_oa_secret_key or settings.zalo_signature_mode == "log"):
-        from bot.zalo.inbox import start_worker_process
+        from bot.zalo.worker import start_worker_process
 
         count = settings.zalo_inbox_workers
         inboxes = [start_worker_process(i, count) for i in range(count)]
@@ -281,7 +289,7 @@ def bot_zalo_inbox(
 ) -> None:
     """Process stored Zalo webhook events (when the web app is not started by `phananh serve`,
     which starts ZALO_INBOX_WORKERS of them itself)."""
-    from bot.zalo.inbox import run_worker
+    from bot.zalo.worker import run_worker
 
     if workers < 1 or not 0 <= worker < workers:
         fail(f"--worker must be 0 .. {max(workers, 1) - 1} for --workers {workers}: "
@@ -314,6 +322,7 @@ def scheduler() -> None:
     except ModuleNotFoundError:
         fail("the scheduler is not installed in this build")
         return
+    _install_edges()
     run(_prepare_database())
     asyncio.run(run_forever())
 
@@ -323,6 +332,7 @@ def jobs_list() -> None:
     """List the scheduled jobs."""
     from backend.scheduler import all_jobs
 
+    _install_edges()
     table = Table("job", "schedule", "what it does")
     for job in all_jobs():
         table.add_row(job.name, job.schedule_text, job.doc)
@@ -334,6 +344,7 @@ def jobs_run(name: str) -> None:
     """Run one job now (for debugging); prints what it did."""
     from backend.scheduler import run_job_once
 
+    _install_edges()
     result = run(run_job_once(name))
     console.print(result)
 

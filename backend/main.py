@@ -22,6 +22,13 @@ from backend.core.errors import DomainError, TooManyRequests
 from backend.core.headers import SecurityHeaders
 from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
+from backend.notifications import channels, email
+from bot import cli as terminal
+from bot.dialogue import scheduled as dialogue_jobs
+from bot.telegram import render as telegram
+from bot.zalo import render as zalo
+from bot.zalo import scheduled as zalo_jobs
+from bot.zalo import worker as zalo_worker
 
 log = get_logger(__name__)
 
@@ -48,6 +55,18 @@ def _optional(path: str) -> Any | None:
             return None
         raise
     return getattr(module, attr, None)
+
+
+def install_edges() -> None:
+    """Wire the chat channels into the domain, which knows them only by name: each channel's
+    outbox sender and recovery hook (backend/notifications/channels.py), and the bots' scheduled
+    jobs (backend/core/jobs.py). Called by every entry point that may send or run jobs (`phananh
+    serve`, `phananh scheduler`, `phananh jobs`, the bots); idempotent."""
+    channels.register("zalo", zalo.send_messages, recover=zalo_worker.recover)
+    channels.register("telegram", telegram.send_notification, recover=telegram.recover)
+    channels.register("cli", terminal.send_notification)
+    channels.register("email", email.send_messages)  # staff alerts
+    jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -101,6 +120,7 @@ def _freeze_startup_objects() -> None:
 def create_app(*, with_hooks: bool = True) -> FastAPI:
     settings = get_settings()
     setup_logging()
+    install_edges()
     hooks: list[Callable[[FastAPI], Any]] = []
     if with_hooks:
         hooks = [h for h in (_optional(p) for p in LIFESPAN_HOOKS) if h is not None]
@@ -171,9 +191,6 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
 
     app.include_router(media_router)
 
-    zalo_jobs = _optional("bot.zalo.freshness:JOBS")  # the edges' jobs (issue 17: pruning of Zalo event ids)
-    if zalo_jobs:
-        jobs.register(zalo_jobs)
     for path in EXTRA_ROUTERS:
         router = _optional(path)
         if router is not None:

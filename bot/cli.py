@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.panel import Panel
 
 from backend.core.db import dispose_engine, session_scope
+from backend.notifications.messages import OutgoingMessage
 from bot.dialogue import engine
-from bot.dialogue.messages import IncomingMessage, OutgoingMessage
+from bot.dialogue.messages import IncomingMessage
 
 
 def show(console: Console, replies: list[OutgoingMessage]) -> list[str]:
@@ -63,3 +64,7 @@ async def main(console: Console | None = None, user_id: str | None = None) -> No
             payloads = show(console, replies)
     finally:
         await dispose_engine()
+
+
+async def send_notification(recipient: str, messages: list[OutgoingMessage]) -> None:
+    """The outbox sender of the terminal chat: nobody to call back later, so delivered means done."""

@@ -55,6 +55,14 @@ for key in ("TELEGRAM_BOT_TOKEN", "ZALO_APP_ID", "ZALO_ACCESS_TOKEN", "REDIS_URL
 # ---------------------------------------------------------------- PostgreSQL server
 
 
+@pytest.fixture(scope="session", autouse=True)
+def edges_installed() -> None:
+    """The channels' outbox senders and the bots' jobs, wired as the composition roots do."""
+    from backend.main import install_edges
+
+    install_edges()
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     try:

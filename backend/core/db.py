@@ -214,6 +214,23 @@ async def dispose_engine() -> None:
     _sessionmaker = None
 
 
+_write_gates: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = {}
+
+
+def writing() -> contextlib.AbstractAsyncContextManager[Any]:
+    """Take this process's SQLite write turn (nothing on PostgreSQL): background writers (the Zalo
+    inbox's flusher and workers) take turns on an asyncio lock before opening a transaction, which
+    is fair and immediate where waiting on SQLite's write lock is not. One lock per event loop
+    (tests and servers may run several loops in one process)."""
+    if not get_settings().is_sqlite:
+        return contextlib.nullcontext()
+    loop = asyncio.get_running_loop()
+    entry = _write_gates.get(id(loop))
+    if entry is None or entry[0] is not loop:
+        entry = _write_gates[id(loop)] = (loop, asyncio.Lock())
+    return entry[1]
+
+
 @asynccontextmanager
 async def session_scope() -> AsyncIterator[AsyncSession]:
     """One transaction: commit on success, roll back on error."""

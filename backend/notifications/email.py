@@ -7,7 +7,8 @@ from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
 from backend.core.config import get_settings
-from backend.notifications.errors import DeliveryError
+from backend.notifications.channels import DeliveryError
+from backend.notifications.messages import OutgoingMessage
 
 
 async def send_email(recipient: str, subject: str, body: str) -> None:
@@ -34,3 +35,9 @@ async def send_email(recipient: str, subject: str, body: str) -> None:
         )
     except aiosmtplib.SMTPRecipientsRefused as exc:
         raise DeliveryError(f"recipient refused: {exc}", final=True) from exc
+
+
+async def send_messages(recipient: str, messages: list[OutgoingMessage]) -> None:
+    """The outbox's e-mail channel (staff alerts): the first line is the subject."""
+    body = "\n\n".join(m.text for m in messages if m.text)
+    await send_email(recipient, body.split("\n", 1)[0][:120], body)

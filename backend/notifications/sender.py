@@ -6,7 +6,6 @@ channel error."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,54 +16,24 @@ import backend.models  # noqa: F401  (every table mapped: a job may run in a bar
 from backend.citizens.models import Citizen
 from backend.core.actor import Actor
 from backend.core.db import get_sessionmaker, utcnow
-from backend.notifications.email import send_email
-from backend.notifications.errors import DeliveryError
+from backend.notifications.channels import SENDERS, DeliveryError, Sender
+from backend.notifications.messages import OutgoingMessage
 from backend.notifications.models import Outbox
 from backend.notifications.service import MAX_ATTEMPTS, backoff
 from backend.notifications.staff import STAFF_ALERT
-from bot.dialogue.messages import OutgoingMessage
-from bot.dialogue.texts import status_label, t
+from backend.notifications.texts import local_time, status_label, t
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)  # a claimed row is due again only if its sender died mid-way
 
 
-Sender = Callable[[str, list[OutgoingMessage]], Awaitable[None]]
-
-
-async def _send_zalo(recipient: str, messages: list[OutgoingMessage]) -> None:
-    from bot.zalo.render import send_messages
-
-    await send_messages(recipient, messages)
-
-
-async def _send_telegram(recipient: str, messages: list[OutgoingMessage]) -> None:
-    from bot.telegram.render import send_notification
-
-    await send_notification(recipient, messages)
-
-
-async def _send_cli(recipient: str, messages: list[OutgoingMessage]) -> None:
-    """The terminal chat has nobody to call back later: delivered means done."""
-
-
-async def _send_email(recipient: str, messages: list[OutgoingMessage]) -> None:
-    """Staff alerts by e-mail: the first line is the subject."""
-    body = "\n\n".join(m.text for m in messages if m.text)
-    await send_email(recipient, body.split("\n", 1)[0][:120], body)
-
-
-SENDERS: dict[str, Sender] = {"zalo": _send_zalo, "telegram": _send_telegram, "cli": _send_cli,
-                              "email": _send_email}
-
-
 def _due(value: Any, lang: str) -> str:
-    from bot.dialogue.engine import local_time
+    return local_time(datetime.fromisoformat(value) if value else None, lang)
 
-    if not value:
-        return t("none", lang)
-    return local_time(datetime.fromisoformat(value), lang)
+
+def _rate_buttons(code: str) -> list[tuple[str, str]]:
+    return [(f"{'⭐' * n}", f"rate:{code}:{n}") for n in range(1, 6)]
 
 
 def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
@@ -83,10 +52,16 @@ def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
         return [OutgoingMessage(t("n_in_progress", lang, code=code))]
     if row.kind == "resolved":
         text = t("n_resolved", lang, code=code, note=p.get("note") or "") + t("rating_hint", lang)
-        buttons = [(f"{'⭐' * n}", f"rate:{code}:{n}") for n in range(1, 6)]
-        return [OutgoingMessage(text, buttons, photo=p.get("photo"))]
+        return [OutgoingMessage(text, _rate_buttons(code), photo=p.get("photo"))]
+    if row.kind == "rating_reminder":
+        text = t("n_rating_reminder", lang, code=code, category=p.get("category") or t("none", lang))
+        if p.get("rate_url"):
+            text += t("n_rating_link", lang, url=p["rate_url"])
+        return [OutgoingMessage(text, _rate_buttons(code))]
     if row.kind == "rejected":
         return [OutgoingMessage(t("n_rejected", lang, code=code, note=p.get("note") or ""))]
+    if row.kind == "merged" and p.get("original"):  # merged into the report filed first
+        return [OutgoingMessage(t("n_merged", lang, code=code, original=p["original"]))]
     if row.kind == "closed":
         return [OutgoingMessage(t("n_closed", lang, code=code))]
     return [OutgoingMessage(t("n_other", lang, code=code, status=status_label(str(p.get("status", "")), lang)))]
@@ -117,8 +92,9 @@ async def _claim(session: AsyncSession, limit: int, now: datetime, citizen_id: i
 async def deliver_due(
     *, limit: int = 100, senders: dict[str, Sender] | None = None, citizen_id: int | None = None
 ) -> dict[str, int]:
-    """Send what is due; returns counts {claimed, sent, retry, failed, skipped}."""
-    senders = senders or SENDERS
+    """Send what is due, each row through its channel's registered sender; returns counts
+    {claimed, sent, retry, failed, skipped}."""
+    senders = SENDERS if senders is None else senders
     counts = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "skipped": 0}
     maker = get_sessionmaker()
     async with maker() as session:

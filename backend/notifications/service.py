@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.citizens.models import Citizen
@@ -47,6 +47,14 @@ async def enqueue(
     )
     session.add(row)
     return row
+
+
+async def mark_sent(*, session: AsyncSession, dedupe_key: str) -> None:
+    """A queued message that was said another way (a chat reply carried it): kept, as sent."""
+    await session.execute(
+        update(Outbox).where(Outbox.dedupe_key == dedupe_key, Outbox.status == "pending")
+        .values(status="sent", sent_at=utcnow())
+    )
 
 
 def backoff(attempts: int) -> timedelta:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select, text
@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from backend.catalog.models import Agency, Area, Category
 from backend.citizens.models import Citizen
 from backend.core.actor import Actor
+from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.core.errors import NotFound, ValidationFailed
 from backend.reports.models import OPEN_SQL, OPEN_STATUSES, Report, Status, Supporter
@@ -192,3 +193,18 @@ async def public_list(
     if until:
         stmt = stmt.where(Report.created_at <= until)
     return (await session.scalars(stmt.order_by(Report.created_at.desc()).limit(limit))).all()
+
+
+async def rateable_for(*, session: AsyncSession, citizen: Citizen) -> Report | None:
+    """The report a citizen's bare rating is for: the latest one they filed or support that was
+    resolved (or closed) within the rating window."""
+    window = utcnow() - timedelta(days=get_settings().rating_window_days)
+    supported = select(Supporter.report_id).where(Supporter.citizen_id == citizen.id)
+    stmt = (
+        select(Report)
+        .where(or_(Report.citizen_id == citizen.id, Report.id.in_(supported)),
+               Report.status.in_((Status.resolved, Status.closed)), Report.resolved_at >= window)
+        .order_by(Report.resolved_at.desc())
+        .limit(1)
+    )
+    return await session.scalar(stmt)

@@ -23,11 +23,12 @@ from backend.core.db import utcnow
 from backend.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from backend.core.geodesy import haversine_m
 from backend.geo import service as geo_service
+from backend.notifications import service as notification_service
 from backend.reports import flows, media
 from backend.reports.models import Attachment, Rating, Report, Status, Supporter
 from backend.reports.nearby import Near, nearby_open, nearby_open_refs
 from backend.reports.policy import TRANSITIONS, check_role, check_scope
-from backend.reports.queries import get, reports_of_citizen
+from backend.reports.queries import get, rateable_for, reports_of_citizen
 from backend.reports.schemas import ReportCreate
 from backend.reports.store import insert_report, new_code, normalize_code
 from backend.reports.timeline import add_event, insert_events
@@ -37,7 +38,7 @@ from nlu import service as nlu_service
 # Also read as `reports_service.X` by the chat engine (bot/dialogue), whose owner moves them to the
 # modules they now live in: haversine_m, nearby_open, reports_of_citizen, normalize_code.
 __all__ = ["Created", "add_event", "add_photo", "create", "get", "haversine_m", "nearby_open", "normalize_code",
-           "rate", "recategorize", "reports_of_citizen", "set_photo_public", "support", "transition"]
+           "rate", "rateable_for", "recategorize", "reports_of_citizen", "set_photo_public", "support", "transition"]
 
 
 @dataclass
@@ -79,9 +80,12 @@ async def create(
     actor: Actor,
     citizen: Citizen | None = None,
     channel: str | None = None,
+    receipt_in_chat: bool = False,
 ) -> Created:
     """Validate -> classify -> place -> route -> deadline -> store with its first timeline events
-    -> look for duplicates nearby (offered, never dropped) -> queue the citizen's receipt."""
+    -> look for duplicates nearby (offered, never dropped) -> queue the citizen's receipt.
+    `receipt_in_chat`: the chat's reply is the receipt (the queued one would say it twice: it is
+    kept on the outbox as sent)."""
     settings = get_settings()
     if len(report_in.description) > settings.description_max_chars:
         raise ValidationFailed(f"Mô tả dài quá {settings.description_max_chars} ký tự", field="description")
@@ -165,6 +169,8 @@ async def create(
     set_committed_value(report, "rating", None)
     set_committed_value(report, "duplicate_of", None)
     await flows.report_created_flow(session=session, report=report)
+    if receipt_in_chat:
+        await notification_service.mark_sent(session=session, dedupe_key=f"{report.code}:received")
     return Created(report=report, duplicates=duplicates)
 
 

@@ -1,10 +1,10 @@
-"""What a channel hands the engine and what the engine hands back: channel-neutral."""
+"""What a channel hands the engine: channel-neutral. (What the engine hands back, OutgoingMessage,
+is in backend/notifications/messages.py: the outbox sends the same messages.)"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 
 @dataclass(frozen=True)
@@ -28,33 +28,3 @@ class IncomingMessage:
     language: str | None = None
     message_id: str | None = None
     unsupported: str | None = None  # sticker | file | audio | video | gif | link | ... (kind of message)
-
-
-@dataclass
-class OutgoingMessage:
-    text: str
-    buttons: list[tuple[str, str]] = field(default_factory=list)  # (label, payload)
-    request_location: bool = False
-    request_contact: bool = False  # offer the channel's "share my phone number" (Telegram, Zalo)
-    photo: dict | None = None  # {"sha256", "content_type", "id"}: a stored photo to show
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready (stored with a chat event, or in the outbox, until it is delivered)."""
-        out: dict[str, Any] = {"text": self.text, "buttons": [list(b) for b in self.buttons]}
-        if self.request_location:
-            out["request_location"] = True
-        if self.request_contact:
-            out["request_contact"] = True
-        if self.photo:
-            out["photo"] = self.photo
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OutgoingMessage:
-        return cls(
-            str(data.get("text", "")),
-            [(str(label), str(payload)) for label, payload in data.get("buttons") or []],
-            bool(data.get("request_location")),
-            request_contact=bool(data.get("request_contact")),
-            photo=data.get("photo"),
-        )

@@ -13,14 +13,13 @@ from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
-from sqlalchemy import bindparam, delete, event, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, delete, event, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from sqlalchemy.util import await_only
 
 from backend.core.config import get_settings
-from backend.core.db import utcnow
+from backend.core.db import dialect_insert, utcnow
 from bot.dialogue.models import ChatState
 
 log = logging.getLogger(__name__)
@@ -28,6 +27,10 @@ log = logging.getLogger(__name__)
 IDLE = timedelta(hours=24)
 # Keys that survive expiry (facts about the person, not the conversation in progress).
 DURABLE = ("consent_declined",)
+# Set by the cleanup job on a state whose conversation it dropped: the person is still told.
+DROPPED = "dropped"
+# A state idle this long is deleted, durable facts too (as its Redis key expires: KEY_TTL).
+RETENTION = timedelta(days=30)
 
 
 class Store(Protocol):
@@ -40,7 +43,7 @@ class Store(Protocol):
 
 @lru_cache(maxsize=4)
 def _upsert(dialect: str) -> Any:
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ChatState)
+    ins = dialect_insert(dialect, ChatState)
     return ins.on_conflict_do_update(
         index_elements=["channel", "user_id"], set_={"data": ins.excluded.data, "updated_at": ins.excluded.updated_at}
     )
@@ -289,5 +292,44 @@ def expire_if_idle(data: dict[str, Any], updated_at: datetime | None, now: datet
     """Drop a conversation idle for 24 h; True when something in progress was dropped."""
     if updated_at is None or now - updated_at < IDLE:
         return data, False
-    in_progress = bool(data.get("draft") or data.get("await"))
+    in_progress = bool(data.get("draft") or data.get("await") or data.get(DROPPED))
     return {k: v for k, v in data.items() if k in DURABLE}, in_progress
+
+
+def _expired(data: dict[str, Any]) -> dict[str, Any]:
+    """What an expired state keeps: durable facts, and a note when a conversation was dropped."""
+    kept = {k: v for k, v in data.items() if k in DURABLE}
+    if data.get("draft") or data.get("await") or data.get(DROPPED):
+        kept[DROPPED] = True
+    return kept
+
+
+async def cleanup(*, session: AsyncSession, now: datetime, batch: int = 500) -> dict[str, int]:
+    """Remove what expiry already made unreachable from `chat_states` (the database store; Redis
+    keys expire by themselves). A state idle for RETENTION is deleted. A state idle for IDLE loses
+    the conversation in progress (descriptions, places, photos: personal data kept no longer
+    than the conversation lasts) and keeps only its durable facts and, when a conversation was
+    dropped, a note, so the person is told as before when they come back; a state left with
+    nothing is deleted. `updated_at` is left alone (a state saved meanwhile is not touched: each
+    write is conditional on it)."""
+    deleted = (await session.execute(
+        delete(ChatState).where(ChatState.updated_at < now - RETENTION))).rowcount or 0
+    trimmed = last = 0
+    while True:  # by id, a page at a time: states trimmed before are read again, never in the way
+        rows = (await session.execute(
+            select(ChatState.id, ChatState.data, ChatState.updated_at)
+            .where(ChatState.updated_at < now - IDLE, ChatState.id > last)
+            .order_by(ChatState.id).limit(batch))).all()
+        for row_id, data, updated_at in rows:
+            kept = _expired(data or {})
+            if kept and kept == data:
+                continue  # trimmed before
+            same = (ChatState.id == row_id) & (ChatState.updated_at == updated_at)
+            if kept:
+                trimmed += (await session.execute(update(ChatState).where(same).values(data=kept))).rowcount or 0
+            else:
+                deleted += (await session.execute(delete(ChatState).where(same))).rowcount or 0
+        if len(rows) < batch:
+            break
+        last = rows[-1][0]
+    return {"deleted": int(deleted), "trimmed": int(trimmed)}

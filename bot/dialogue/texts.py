@@ -1,14 +1,21 @@
 """Every text the bot says to citizens, Vietnamese (with diacritics) and English.
 
 `t(key, lang, **values)`: English when the user's language is English, Vietnamese otherwise.
-Notification texts (outbox) live here too, so a channel says the same thing everywhere.
+The notification texts (outbox), status labels and times come from backend/notifications/texts.py,
+so a channel says the same thing in the chat and in a notification.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from backend.notifications import texts as notification_texts
+from backend.notifications.texts import is_english, local_time, status_label
+
+__all__ = ["TEXTS", "is_english", "local_time", "status_label", "t"]
+
 TEXTS: dict[str, tuple[str, str]] = {
+    **notification_texts.TEXTS,
     # --- conversation -------------------------------------------------------------------------
     "greeting": (
         "Xin chào{name}! Đây là kênh phản ánh hiện trường của Trung tâm Giám sát, điều hành đô thị thông minh "
@@ -214,51 +221,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "btn_support": ("👍 Ủng hộ", "👍 Support it"),
     "btn_new_report": ("Gửi mới", "File a new one"),
     "btn_reopen": ("Mở lại", "Reopen"),
-    "rating_hint": (
-        "Bạn đánh giá kết quả từ 1 (rất tệ) đến 5 (rất tốt): gõ một số hoặc bấm nút.",
-        "Please rate the result from 1 (very poor) to 5 (very good): type a digit or tap a button.",
-    ),
-    # --- notifications (outbox) -----------------------------------------------------------------
-    "n_received": (
-        "Đã tiếp nhận phản ánh {code}. Hạn xử lý: {due}.",
-        "Report {code} received. Due: {due}.",
-    ),
-    "n_assigned": ("Phản ánh {code} đã được chuyển đến {agency}.", "Report {code} has been sent to {agency}."),
-    "n_in_progress": ("Phản ánh {code} đang được xử lý.", "Report {code} is being handled."),
-    "n_resolved": (
-        "Phản ánh {code} đã được xử lý.\nKết quả: {note}\n",
-        "Report {code} has been handled.\nResult: {note}\n",
-    ),
-    "n_rejected": (
-        "Phản ánh {code} không được tiếp nhận xử lý. Lý do: {note}",
-        "Report {code} was not accepted. Reason: {note}",
-    ),
-    "n_closed": ("Phản ánh {code} đã đóng.", "Report {code} is closed."),
-    "n_other": ("Phản ánh {code}: {status}", "Report {code}: {status}"),
-    "none": ("(chưa có)", "(none yet)"),
     "photos_none": ("không có", "none"),
 }
-
-STATUS_LABELS: dict[str, tuple[str, str]] = {
-    "new": ("Mới tiếp nhận", "Received"),
-    "assigned": ("Đã chuyển đơn vị xử lý", "Assigned to an agency"),
-    "in_progress": ("Đang xử lý", "In progress"),
-    "resolved": ("Đã xử lý", "Resolved"),
-    "closed": ("Đã đóng", "Closed"),
-    "rejected": ("Không tiếp nhận", "Rejected"),
-}
-
-
-def is_english(lang: str | None) -> bool:
-    return bool(lang) and lang.lower().startswith("en")
 
 
 def t(key: str, lang: str | None = "vi", **values: Any) -> str:
     vi, en = TEXTS[key]
     template = en if is_english(lang) else vi
     return template.format(**values) if values else template
-
-
-def status_label(status: str, lang: str | None = "vi") -> str:
-    vi, en = STATUS_LABELS.get(status, (status, status))
-    return en if is_english(lang) else vi

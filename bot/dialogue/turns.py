@@ -1,29 +1,61 @@
-"""Answered turns: the replies of a chat event, committed with the turn and kept on its row in
-`chat_processed_events` until they are delivered.
+"""Chat turns, the same on every channel: record → dialogue → commit → send → outbox fallback →
+done (`run_turn`), and the rows of `chat_processed_events` behind them.
 
-A channel commits the turn together with `record()` (the event id, the replies and where they go),
-then sends, then `done()`. A process that dies in between leaves the row "answered": `take_stale()`
-hands such rows to the channel's recovery, which sends the stored replies (at least once, never
-lost). The same row makes the event id unique: a redelivered event finds it and is not run again.
-The Zalo inbox uses the same table with its own earlier states (bot/zalo/inbox.py).
+A turn and its replies are committed together, with the event's row "answered" and the replies
+kept on it (Telegram records the row with the turn; the Zalo inbox stored it when the event
+arrived). Only then are the replies sent: a reply never announces what was not saved, and a
+redelivered event finds its row and is not run again. What the channel cannot take now goes to
+the outbox (retried with backoff) in the transaction that marks the event done. A process that
+dies between commit and send leaves the row "answered": `recover_answered()` (each channel's
+recovery hook, run by the outbox job) sends the stored replies (at least once, never lost).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import and_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.db import session_scope, utcnow
-from bot.dialogue.messages import OutgoingMessage
+from backend.citizens import service as citizens_service
+from backend.core.config import get_settings
+from backend.core.db import dialect_insert, session_scope, utcnow, writing
+from backend.notifications.channels import DeliveryError
+from backend.notifications.messages import OutgoingMessage
+from backend.notifications.sender import queue_reply
+from bot.dialogue import engine
+from bot.dialogue.messages import IncomingMessage
 from bot.dialogue.models import ProcessedEvent
+from nlu import service as nlu_service
+
+log = logging.getLogger(__name__)
 
 STALE = timedelta(minutes=5)  # an answered row older than this has lost its sender
 EVENTS = ProcessedEvent.__table__
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What the turn runner needs of a channel: its name and how to send replies to someone
+    (raising DeliveryError, with `sent` when some went out). `gated`: its writes take the
+    process's SQLite write turn (backend.core.db.writing); set for background workers."""
+
+    name: str
+    send: Callable[[str, list[OutgoingMessage]], Awaitable[Any]]
+    gated: bool = False
+
+
+class _Redelivered(Exception):
+    """The event was recorded before: its turn is rolled back."""
+
+
+# ---- the rows ----------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=4)
@@ -31,7 +63,7 @@ def insert_new(dialect: str) -> Any:
     """INSERT … ON CONFLICT (channel, event_id) DO NOTHING RETURNING event_id: the ids not
     recorded before come back; a redelivered one (or one stored at the same moment by another
     process) does not."""
-    ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(ProcessedEvent)
+    ins = dialect_insert(dialect, ProcessedEvent)
     return ins.on_conflict_do_nothing(index_elements=["channel", "event_id"]).returning(ProcessedEvent.event_id)
 
 
@@ -84,13 +116,145 @@ async def claim(session: AsyncSession, where: Any, limit: int, values: dict[str,
     return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
 
 
-async def take_stale(channel: str, limit: int = 200) -> list[tuple[str, dict[str, Any], list[OutgoingMessage]]]:
+async def take_stale(channel: str, limit: int = 200, *, gated: bool = False
+                     ) -> list[tuple[str, dict[str, Any], list[OutgoingMessage]]]:
     """Answered rows whose replies were not delivered within STALE: (event id, stored payload,
     replies). Each is claimed again (claimed_at renewed, atomically): two recoveries never send
     the same replies."""
     stale = and_(EVENTS.c.channel == channel, EVENTS.c.status == "answered", EVENTS.c.claimed_at < utcnow() - STALE)
-    async with session_scope() as session:
+    async with _gate(gated), session_scope() as session:
         rows = await claim(session, stale, limit, {"claimed_at": utcnow()},
                            EVENTS.c.event_id, EVENTS.c.payload, EVENTS.c.replies)
     return [(key, payload or {}, [OutgoingMessage.from_dict(r) for r in replies or []])
             for key, payload, replies in rows]
+
+
+# ---- the turn ----------------------------------------------------------------------------------
+
+
+def _gate(gated: bool) -> contextlib.AbstractAsyncContextManager[Any]:
+    return writing() if gated else contextlib.nullcontext()
+
+
+@contextlib.asynccontextmanager
+async def _transaction(channel: Channel, session: AsyncSession | None) -> AsyncIterator[AsyncSession]:
+    """The caller's session, committed at the end; or a transaction of its own (after the
+    channel's write gate)."""
+    if session is None:
+        async with _gate(channel.gated), session_scope() as own:
+            yield own
+        return
+    try:
+        yield session
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+
+
+async def run_turn(incoming: IncomingMessage, *, channel: Channel, key: str | None, recipient: str,
+                   session: AsyncSession | None = None, to: dict[str, Any] | None = None,
+                   stored: bool = False, receipts: Receipts | None = None) -> list[OutgoingMessage] | None:
+    """Run one turn and deliver its replies to `recipient`.
+
+    `key`: the event id (Telegram's update id, Zalo's msg id). `stored`: the event's row exists
+    (the Zalo inbox stored it when it arrived) and is marked answered; otherwise the turn records
+    it, with `to` (where the replies go, for the recovery hook). `session`: the caller's
+    transaction (one per update); otherwise each step opens its own. Delivered events are marked
+    done through `receipts` (batched) or at once. Returns the replies, or None when the turn did
+    not run (a redelivery) or failed (logged; a stored event is marked failed)."""
+    try:
+        if session is None and incoming.text and get_settings().nlu_backend != "rasa":
+            # Classify before the transaction (the parse is remembered): on SQLite the write
+            # lock, which the webhook's answers also need, is then held for less time.
+            await nlu_service.parse(incoming.text.strip())
+        async with _transaction(channel, session) as tx:
+            replies = await engine.handle(incoming, session=tx)
+            if key is not None and stored:
+                await mark(tx, channel.name, key, "answered", replies=[r.to_dict() for r in replies])
+            elif key is not None and not await record(tx, channel.name, key, replies, to or {}):
+                raise _Redelivered
+    except _Redelivered:
+        return None
+    except Exception:
+        log.exception("%s event %s failed", channel.name, key)
+        if key is not None and stored:
+            async with _transaction(channel, None) as tx:
+                await mark(tx, channel.name, key, "failed")
+        return None
+    await deliver(channel, key, recipient, replies, user_id=incoming.user_id, session=session, receipts=receipts)
+    return replies
+
+
+async def deliver(channel: Channel, key: str | None, recipient: str, replies: list[OutgoingMessage], *,
+                  user_id: str | None = None, session: AsyncSession | None = None,
+                  receipts: Receipts | None = None) -> str:
+    """Send an answered event's replies; what the channel cannot take now goes to the outbox
+    (retried with backoff) in the same transaction that marks the event done. Returns "sent",
+    "queued", "given_up" (a final error: the person cannot be reached) or "kept" (an unexpected
+    failure: the replies stay stored and the recovery hook tries again)."""
+    try:
+        await channel.send(recipient, replies)
+    except DeliveryError as exc:
+        unsent = replies[exc.sent:]
+        log.warning("%s reply to %s not sent (%s)", channel.name, recipient, exc)
+        async with _transaction(channel, session) as tx:
+            if not exc.final and unsent:
+                citizen = await citizens_service.get_or_create(session=tx, channel=channel.name,
+                                                               external_id=user_id or recipient)
+                await queue_reply(tx, citizen=citizen, messages=unsent, error=str(exc))
+            if key is not None:
+                await mark(tx, channel.name, key, "done")
+        return "queued" if not exc.final and unsent else "given_up"
+    except Exception:
+        log.exception("%s reply to %s failed", channel.name, recipient)
+        return "kept"
+    if key is None:
+        return "sent"
+    if receipts is not None:
+        receipts.add(key)
+    else:
+        async with _transaction(channel, session) as tx:
+            await mark(tx, channel.name, key, "done")
+    return "sent"
+
+
+async def recover_answered(channel: Channel, recipient_of: Callable[[dict[str, Any]], str | None],
+                           limit: int = 200) -> int:
+    """Send the stored replies of turns whose process died between commit and send
+    (`recipient_of`: who, from the row's stored payload). Returns how many went out."""
+    sent = 0
+    for key, stored, replies in await take_stale(channel.name, limit, gated=channel.gated):
+        recipient = recipient_of(stored)
+        if recipient and await deliver(channel, key, recipient, replies) == "sent":
+            sent += 1
+    return sent
+
+
+class Receipts:
+    """Events whose replies went out, marked done together: one UPDATE per `every` events instead
+    of one per event. Until then an event stays "answered"; if the worker dies in between, the
+    recovery hook sends those replies again (a rare duplicate rather than a lost reply)."""
+
+    def __init__(self, channel: Channel, every: int = 32) -> None:
+        self.channel = channel
+        self.every = every
+        self.keys: list[str] = []
+
+    def add(self, key: str) -> None:
+        self.keys.append(key)
+
+    @property
+    def due(self) -> bool:
+        return len(self.keys) >= self.every
+
+    async def flush(self) -> None:
+        keys, self.keys = self.keys, []
+        if not keys:
+            return
+        try:
+            async with _transaction(self.channel, None) as session:
+                await mark(session, self.channel.name, keys, "done", only_from="answered")
+        except Exception:
+            self.keys[:0] = keys  # tried again with the next flush
+            raise

@@ -1,17 +1,16 @@
-"""The Bot and Dispatcher, built once per process from settings (TELEGRAM_API_BASE honoured)."""
+"""The Dispatcher, built once per process (the Bot itself is in bot/telegram/client.py)."""
 
 from __future__ import annotations
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import BotCommand
 
-from backend.core.config import get_settings
+from bot.telegram.client import close, get_bot, make_bot
 from bot.telegram.middleware import DbSessionMiddleware
 from bot.telegram.routers import build_router
 
-_bot: Bot | None = None
+__all__ = ["COMMANDS", "close", "get_bot", "get_dispatcher", "make_bot", "set_commands"]
+
 _dispatcher: Dispatcher | None = None
 
 COMMANDS = [
@@ -21,19 +20,6 @@ COMMANDS = [
     ("tracuu", "Tra cứu phản ánh / track a report"),
     ("huy", "Hủy / cancel"),
 ]
-
-
-def make_bot(token: str, api_base: str) -> Bot:
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_base))
-    return Bot(token=token, session=session)
-
-
-def get_bot() -> Bot | None:
-    global _bot
-    settings = get_settings()
-    if _bot is None and settings.telegram_bot_token:
-        _bot = make_bot(settings.telegram_bot_token, settings.telegram_api_base)
-    return _bot
 
 
 def get_dispatcher() -> Dispatcher:
@@ -48,10 +34,3 @@ def get_dispatcher() -> Dispatcher:
 
 async def set_commands(bot: Bot) -> None:
     await bot.set_my_commands([BotCommand(command=c, description=d) for c, d in COMMANDS])
-
-
-async def close() -> None:
-    global _bot
-    if _bot is not None:
-        await _bot.session.close()
-    _bot = None

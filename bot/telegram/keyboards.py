@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
-from bot.dialogue.messages import OutgoingMessage
+from backend.notifications.messages import OutgoingMessage
 from bot.dialogue.texts import t
 
 

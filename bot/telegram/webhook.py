@@ -1,5 +1,5 @@
 """POST /webhooks/telegram (TELEGRAM_MODE=webhook): secret header checked in constant time; each
-update_id handled once (recorded with its turn)."""
+update_id handled once (recorded with its turn: bot/dialogue/turns.py)."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ async def telegram_webhook(request: Request) -> JSONResponse:
     async with session_scope() as session:
         if await turns.seen(session, "telegram", str(update.update_id)):
             return JSONResponse({"ok": True, "duplicate": True})
-    # The turn records the update id in its own transaction (bot/telegram/render.converse): two
+    # The turn records the update id in its own transaction (bot/dialogue/turns.run_turn): two
     # deliveries racing each other both run, and the second is rolled back.
     await get_dispatcher().feed_update(bot, update)
     return JSONResponse({"ok": True})

@@ -17,7 +17,6 @@ from sqlalchemy import delete
 
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
-from backend.core.jobs import Job
 from bot.dialogue.models import ProcessedEvent
 
 FINISHED = ("done", "failed")
@@ -46,7 +45,3 @@ async def prune_processed(now: datetime | None = None) -> dict[str, Any]:
             ProcessedEvent.channel == "zalo", ProcessedEvent.status.in_(FINISHED), ProcessedEvent.created_at < cutoff))
     return {"pruned": int(result.rowcount or 0)}
 
-
-JOBS: list[Job] = [
-    Job("chat-event-prune", prune_processed, 3600, "mỗi giờ", "Xóa mã sự kiện Zalo đã xử lý, cũ hơn cửa sổ"),
-]

@@ -7,9 +7,9 @@ import logging
 import re
 
 from backend.core.config import get_settings
-from backend.notifications.sender import DeliveryError
+from backend.notifications.channels import DeliveryError
+from backend.notifications.messages import OutgoingMessage
 from backend.reports.media import media_path
-from bot.dialogue.messages import OutgoingMessage
 from bot.dialogue.texts import t
 from bot.zalo.client import ZaloClient, ZaloError
 
@@ -61,13 +61,9 @@ async def send_messages(user_id: str, messages: list[OutgoingMessage], client: Z
                 await _request_contact(client, user_id)
             sent += 1
     except ZaloError as exc:
-        error = DeliveryError(str(exc), final=exc.final, retry_at=exc.retry_at)
-        error.sent = sent  # type: ignore[attr-defined]
-        raise error from exc
+        raise DeliveryError(str(exc), final=exc.final, retry_at=exc.retry_at, sent=sent) from exc
     except Exception as exc:
-        error = DeliveryError(f"{type(exc).__name__}: {exc}")
-        error.sent = sent  # type: ignore[attr-defined]
-        raise error from exc
+        raise DeliveryError(f"{type(exc).__name__}: {exc}", sent=sent) from exc
     finally:
         if own:
             await client.aclose()

@@ -30,7 +30,7 @@ async def test_post_then_get_a_request(app_client: httpx.AsyncClient, open311_ke
 async def test_post_outside_the_province_is_400(app_client: httpx.AsyncClient, open311_key: str) -> None:
     r = await app_client.post(
         "/open311/v2/requests.json",
-        data={"service_code": "littering", "description": "Rác đổ đầy gốc cây", "lat": "21.02", "long": "105.85",
+        data={"service_code": "littering", "description": "Rác đổ ven đường", "lat": "21.02", "long": "105.85",
               "api_key": open311_key},
     )
     assert r.status_code == 400 and "ngoài" in r.json()[0]["description"]
@@ -39,7 +39,7 @@ async def test_post_outside_the_province_is_400(app_client: httpx.AsyncClient, o
 async def test_post_with_unknown_service_is_400(app_client: httpx.AsyncClient, open311_key: str) -> None:
     r = await app_client.post(
         "/open311/v2/requests.json",
-        data={"service_code": "nope", "description": "x", "lat": "12.6675", "long": "108.0378",
+        data={"service_code": "nope", "description": "Rác đổ ven đường", "lat": "12.6675", "long": "108.0378",
               "api_key": open311_key},
     )
     assert r.status_code == 400

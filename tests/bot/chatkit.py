@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.notifications.messages import OutgoingMessage
 from bot.dialogue import engine
-from bot.dialogue.messages import IncomingMessage, OutgoingMessage
+from bot.dialogue.messages import IncomingMessage
 
 BMT = (12.6675, 108.0378)
 HANOI = (21.0285, 105.8542)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.console import Console
 
+from backend.notifications.messages import OutgoingMessage
 from bot.cli import parse, show
-from bot.dialogue.messages import OutgoingMessage
 
 
 def test_buttons_are_numbered_and_pressed_with_a_hash():

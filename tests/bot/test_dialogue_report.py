@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from backend.citizens.models import Citizen
 from backend.notifications.models import Outbox
 from backend.reports.models import Attachment, Report
-from bot.dialogue.engine import CODE_RE
+from bot.dialogue.words import CODE_RE
 
 
 async def test_description_first_asks_for_the_location(chat):

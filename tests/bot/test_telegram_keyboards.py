@@ -2,7 +2,7 @@
 
 from aiogram.types import ReplyKeyboardMarkup
 
-from bot.dialogue.messages import OutgoingMessage
+from backend.notifications.messages import OutgoingMessage
 from bot.telegram.keyboards import markup
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.dialogue.messages import OutgoingMessage
+from backend.notifications.messages import OutgoingMessage
 from bot.zalo.client import split_text
 from bot.zalo.events import event_key, ignored, to_incoming
 from bot.zalo.render import as_text

@@ -165,9 +165,12 @@ async def wait_for_row(app, recipient: str) -> None:
 
 
 async def run_job(app, name: str, force_due: bool = False) -> str:
-    """Run a job in its own process against the live app's database (as the scheduler would)."""
+    """Run a job in its own process against the live app's database (as the scheduler would,
+    with the channels wired by the composition root)."""
     code = (
         "import asyncio\n"
+        "from backend.main import install_edges\n"
+        "install_edges()\n"
         "from sqlalchemy import update\n"
         "from backend.core.db import session_scope, utcnow\n"
         "from backend.notifications.models import Outbox\n"

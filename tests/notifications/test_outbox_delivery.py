@@ -62,6 +62,11 @@ def test_each_kind_renders_its_own_text():
     assert [b[1] for b in render(O(kind="resolved", payload=PAYLOAD))[0].buttons][-1] == "rate:PA-ABC234:5"
 
 
+def test_a_merged_report_names_the_report_that_carries_on():
+    [message] = render(Outbox(kind="merged", payload={**PAYLOAD, "original": "PA-XYZ789"}), "vi")
+    assert "PA-ABC234" in message.text and "gộp" in message.text and "kết quả xử lý của PA-XYZ789" in message.text
+
+
 def test_english_speakers_get_english_notifications():
     assert "has been handled" in render(Outbox(kind="resolved", payload=PAYLOAD), "en")[0].text
 

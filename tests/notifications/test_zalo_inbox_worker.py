@@ -15,7 +15,7 @@ from standins import wait_for
 
 from backend.core.db import utcnow
 from bot.dialogue.models import ProcessedEvent
-from bot.zalo import inbox
+from bot.zalo import doorbell, inbox, worker
 
 
 async def _store(session, zalo, user: str, key: str, text: str = "giúp", **row) -> None:
@@ -42,12 +42,12 @@ async def test_the_worker_answers_stored_events_and_marks_them_done(session, zal
     for i in range(3):
         await _store(session, zalo, f"w-user{i}", f"w-{i}")
     stop = asyncio.Event()
-    worker = asyncio.create_task(inbox.run_worker(stop, idle_s=0.05))
+    running = asyncio.create_task(worker.run_worker(stop, idle_s=0.05))
     try:
         await wait_for(lambda: all(zalo.texts(f"w-user{i}") for i in range(3)), what="three replies")
     finally:
         stop.set()
-        await worker
+        await running
     assert all(len(zalo.texts(f"w-user{i}")) == 1 for i in range(3))
     assert [await _status(session, f"w-{i}") for i in range(3)] == ["done"] * 3
 
@@ -55,7 +55,7 @@ async def test_the_worker_answers_stored_events_and_marks_them_done(session, zal
 async def test_an_event_is_taken_by_one_worker_only(session, zalo) -> None:
     for i in range(20):
         await _store(session, zalo, "t-user", f"t-{i}")
-    first, second = await asyncio.gather(inbox.take(limit=15), inbox.take(limit=15))
+    first, second = await asyncio.gather(worker.take(limit=15), worker.take(limit=15))
     keys = [k for k, _e in first] + [k for k, _e in second]
     assert sorted(keys) == sorted(f"t-{i}" for i in range(20))  # all taken, none twice
 
@@ -63,7 +63,7 @@ async def test_an_event_is_taken_by_one_worker_only(session, zalo) -> None:
 async def test_events_are_taken_in_arrival_order(session, zalo) -> None:
     for i in range(5):
         await _store(session, zalo, "o-user", f"o-{i}")
-    taken = await inbox.take(limit=5)
+    taken = await worker.take(limit=5)
     assert [k for k, _e in taken] == [f"o-{i}" for i in range(5)]
 
 
@@ -74,23 +74,23 @@ async def test_a_users_events_are_processed_in_order(session, zalo, monkeypatch:
         await asyncio.sleep(0.01 if key.endswith("0") else 0)  # the first one is slower
         seen.append(key)
 
-    monkeypatch.setattr(inbox, "_process", fake_process)
+    monkeypatch.setattr(worker, "process", fake_process)
     events = [(f"s-{i}", {"sender": {"id": "same"}}) for i in range(4)]
-    await inbox.process_batch(events, lanes=8)
+    await worker.process_batch(events, lanes=8)
     assert seen == ["s-0", "s-1", "s-2", "s-3"]
 
 
 async def test_an_event_whose_worker_died_is_recovered_once(session, zalo) -> None:
     await _store(session, zalo, "r-user", "r-1", status="processing", claimed_at=utcnow() - timedelta(minutes=10))
-    assert (await inbox.recover())["recovered"] == 1
-    assert (await inbox.recover())["recovered"] == 0
+    assert (await worker.recover())["recovered"] == 1
+    assert (await worker.recover())["recovered"] == 0
     assert len(zalo.texts("r-user")) == 1
     assert await _status(session, "r-1") == "done"
 
 
 async def test_an_answered_event_keeps_its_replies_with_it(session, zalo) -> None:
     await _store(session, zalo, "k-user", "k-1", status="processing", claimed_at=utcnow())
-    await inbox.process_batch([("k-1", (await _row(session, "k-1")).payload)], lanes=1)
+    await worker.process_batch([("k-1", (await _row(session, "k-1")).payload)], lanes=1)
     row = await _row(session, "k-1")
     assert row.status == "done"
     assert [r["text"] for r in row.replies] == zalo.texts("k-user")
@@ -99,16 +99,16 @@ async def test_an_answered_event_keeps_its_replies_with_it(session, zalo) -> Non
 async def test_replies_a_dead_worker_committed_but_never_sent_are_sent_once(session, zalo) -> None:
     await _store(session, zalo, "a-user", "a-1", status="answered", claimed_at=utcnow() - timedelta(minutes=10),
                  replies=[{"text": "Đã ghi nhận PA-ABC123", "buttons": [["Tra cứu", "status:PA-ABC123"]]}])
-    first = await inbox.recover()
+    first = await worker.recover()
     assert first == {"recovered": 0, "redelivered": 1}  # sent from the store: the dialogue does not run again
-    assert (await inbox.recover())["redelivered"] == 0
+    assert (await worker.recover())["redelivered"] == 0
     assert zalo.texts("a-user") == ["Đã ghi nhận PA-ABC123"]
     assert await _status(session, "a-1") == "done"
 
 
 async def test_replies_being_sent_now_are_left_alone(session, zalo) -> None:
     await _store(session, zalo, "b-user", "b-1", status="answered", claimed_at=utcnow(), replies=[{"text": "x"}])
-    assert (await inbox.recover())["redelivered"] == 0
+    assert (await worker.recover())["redelivered"] == 0
     assert zalo.texts("b-user") == []
 
 
@@ -116,24 +116,24 @@ async def test_a_batch_larger_than_one_receipt_flush_is_all_marked_done(session,
     for i in range(40):
         await _store(session, zalo, f"m-user{i % 5}", f"m-{i}", status="processing", claimed_at=utcnow())
     events = [(f"m-{i}", (await _row(session, f"m-{i}")).payload) for i in range(40)]
-    await inbox.process_batch(events, lanes=8)
+    await worker.process_batch(events, lanes=8)
     assert {await _status(session, f"m-{i}") for i in range(40)} == {"done"}
     assert len(zalo.texts()) == 40
 
 
 async def test_an_event_being_processed_now_is_left_alone(session, zalo) -> None:
     await _store(session, zalo, "n-user", "n-1", status="processing", claimed_at=utcnow())
-    assert (await inbox.recover())["recovered"] == 0
+    assert (await worker.recover())["recovered"] == 0
     assert zalo.texts("n-user") == []
 
 
 async def test_the_webhook_stores_each_event_with_its_senders_lane(session, zalo) -> None:
     event = zalo.event("user_send_text", "lane-user", msg_id="l-1", text="giúp")
-    assert inbox.lane_of(event) != 0  # the column's default: the check below would prove nothing
+    assert worker.lane_of(event) != 0  # the column's default: the check below would prove nothing
     assert await inbox.get_inbox().claim("l-1", event)
     session.expire_all()
     row = await session.scalar(select(ProcessedEvent).where(ProcessedEvent.event_id == "l-1"))
-    assert row.lane == inbox.lane_of(event) and 0 <= row.lane < inbox.LANE_SPACE
+    assert row.lane == worker.lane_of(event) and 0 <= row.lane < worker.LANE_SPACE
     await session.commit()
 
 
@@ -141,14 +141,15 @@ async def _store_lanes(session, zalo, users: int, each: int) -> None:
     for n in range(each):
         for u in range(users):
             event = zalo.event("user_send_text", f"p-user{u}", msg_id=f"p-{u}-{n}", text="giúp")
-            session.add(ProcessedEvent(channel="zalo", event_id=f"p-{u}-{n}", payload=event, lane=inbox.lane_of(event)))
+            session.add(ProcessedEvent(channel="zalo", event_id=f"p-{u}-{n}", payload=event,
+                                       lane=worker.lane_of(event)))
     await session.commit()
 
 
 async def test_two_workers_share_the_senders_without_overlap(session, zalo) -> None:
     await _store_lanes(session, zalo, users=12, each=2)
-    first = await inbox.take(share=(0, 2))
-    second = await inbox.take(share=(1, 2))
+    first = await worker.take(share=(0, 2))
+    second = await worker.take(share=(1, 2))
     keys = [k for k, _e in first] + [k for k, _e in second]
     assert sorted(keys) == sorted(f"p-{u}-{n}" for u in range(12) for n in range(2))
     users = [{e["sender"]["id"] for _k, e in taken} for taken in (first, second)]
@@ -163,9 +164,9 @@ async def test_two_worker_processes_keep_each_persons_order(session, zalo, monke
         await asyncio.sleep(0.001 * (hash(key) % 3))
         seen.setdefault(event["sender"]["id"], []).append(int(key.rsplit("-", 1)[1]))
 
-    monkeypatch.setattr(inbox, "_process", fake_process)
+    monkeypatch.setattr(worker, "process", fake_process)
     stop = asyncio.Event()
-    workers = [asyncio.create_task(inbox.run_worker(stop, idle_s=0.05, share=(i, 2))) for i in range(2)]
+    workers = [asyncio.create_task(worker.run_worker(stop, idle_s=0.05, share=(i, 2))) for i in range(2)]
     try:
         await wait_for(lambda: sum(map(len, seen.values())) == 40, what="40 events")
     finally:
@@ -175,10 +176,10 @@ async def test_two_worker_processes_keep_each_persons_order(session, zalo, monke
 
 
 def test_the_web_process_rings_every_workers_doorbell(tmp_path: Path) -> None:
-    bells = [inbox.Doorbell(tmp_path, workers=2) for _ in range(2)]
+    bells = [doorbell.Doorbell(tmp_path, workers=2) for _ in range(2)]
     try:
         assert all(bell.listen(i) for i, bell in enumerate(bells))
-        inbox.Doorbell(tmp_path, workers=2).ring()
+        doorbell.Doorbell(tmp_path, workers=2).ring()
         assert [bell.sock.recv(8) for bell in bells] == [b"!", b"!"]
     finally:
         for bell in bells:
@@ -186,14 +187,14 @@ def test_the_web_process_rings_every_workers_doorbell(tmp_path: Path) -> None:
 
 
 async def test_the_doorbell_wakes_the_waiting_worker_at_once(tmp_path: Path) -> None:
-    bell = inbox.Doorbell(tmp_path)
+    bell = doorbell.Doorbell(tmp_path)
     assert bell.listen()
     try:
         stop = asyncio.Event()
 
         async def ring_soon() -> None:
             await asyncio.sleep(0.05)
-            inbox.Doorbell(tmp_path).ring()
+            doorbell.Doorbell(tmp_path).ring()
 
         started = time.monotonic()
         await asyncio.gather(bell.wait(5.0, stop), ring_soon())
@@ -204,4 +205,4 @@ async def test_the_doorbell_wakes_the_waiting_worker_at_once(tmp_path: Path) -> 
 
 
 def test_ringing_with_no_worker_listening_is_harmless(tmp_path: Path) -> None:
-    inbox.Doorbell(tmp_path).ring()  # no socket there: nothing raised
+    doorbell.Doorbell(tmp_path).ring()  # no socket there: nothing raised

@@ -8,8 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from backend.core.db import utcnow
-from backend.notifications import scheduled
-from bot.zalo import tokens
+from bot.zalo import scheduled, tokens
 from bot.zalo.models import ZaloToken
 
 

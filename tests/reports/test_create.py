@@ -76,7 +76,8 @@ async def test_report_farther_than_100_m_is_not_a_duplicate(session: AsyncSessio
     created = await report_service.create(
         session=session,
         actor=Actor.system(),
-        report_in=ReportCreate(description="x", latitude=12.6675 + 0.0012, longitude=108.0378, category="encroachment"),
+        report_in=ReportCreate(description="Bàn ghế chiếm vỉa hè",
+                               latitude=12.6675 + 0.0012, longitude=108.0378, category="encroachment"),
     )
     assert created.duplicates == []
 
@@ -86,7 +87,8 @@ async def test_report_of_another_category_is_not_a_duplicate(session: AsyncSessi
     created = await report_service.create(
         session=session,
         actor=Actor.system(),
-        report_in=ReportCreate(description="x", latitude=12.6675, longitude=108.0378, category="littering"),
+        report_in=ReportCreate(description="Bàn ghế chiếm vỉa hè",
+                               latitude=12.6675, longitude=108.0378, category="littering"),
     )
     assert created.duplicates == []
 
@@ -98,7 +100,8 @@ async def test_old_report_outside_the_window_is_not_a_duplicate(session: AsyncSe
     created = await report_service.create(
         session=session,
         actor=Actor.system(),
-        report_in=ReportCreate(description="x", latitude=12.6675, longitude=108.0378, category="encroachment"),
+        report_in=ReportCreate(description="Bàn ghế chiếm vỉa hè",
+                               latitude=12.6675, longitude=108.0378, category="encroachment"),
     )
     assert created.duplicates == []
 

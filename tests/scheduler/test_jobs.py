@@ -6,11 +6,11 @@ from datetime import timedelta
 from sqlalchemy import func, select, update
 
 from backend import scheduler
-from backend.dashboard import scheduled as dashboard_jobs
-from backend.reports import scheduled as report_jobs
 from backend.citizens.models import Citizen
 from backend.core.db import utcnow
+from backend.dashboard import scheduled as dashboard_jobs
 from backend.notifications.models import Outbox
+from backend.reports import scheduled as report_jobs
 from backend.reports.models import Rating, Report, ReportEvent
 
 

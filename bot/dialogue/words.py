@@ -1,0 +1,30 @@
+"""The words the chat understands, typed or behind a button. A message is compared folded
+(backend/core/text.py: fold_words: lower case, no diacritics, no punctuation), so "Xác nhận!",
+"xac nhan" and "XÁC NHẬN" are the same word."""
+
+from __future__ import annotations
+
+import re
+
+CODE_RE = re.compile(r"\bPA-[0-9A-Z]{6,}\b", re.IGNORECASE)
+COORD_RE = re.compile(r"^\s*(-?\d{1,2}\.\d+)\s*[,; ]\s*(-?\d{1,3}\.\d+)\s*$")
+PHONE_RE = re.compile(r"^(\+?84|0)\d{8,10}$")
+
+CANCEL = {"huy", "/huy", "huy bo", "cancel", "/cancel", "thoi"}
+CONFIRM = {"xac nhan", "ok", "okay", "oke", "confirm", "gui", "gui di", "dong y", "yes", "co", "dung"}
+YES = {"co", "dong y", "yes", "y", "ok", "okay", "dung", "vang", "u", "uh", "duoc", "xac nhan", "chinh xac",
+       "phai", "co a", "dung roi", "ung ho", "mo lai"}
+NO = {"khong", "ko", "k", "no", "n", "khong dung", "sai", "khong phai", "thoi", "khong can", "gui moi"}
+SKIP = {"bo qua", "/skip", "skip", "xong", "done", "khong co", "khong co anh", "het", "tiep", "tiep tuc"}
+HELP = {"giup", "/help", "help", "huong dan", "tro giup", "?", "menu"}
+START = {"/start", "bat dau", "start"}
+NEW_REPORT = {"/baocao", "bao cao", "phan anh", "gui phan anh", "phan anh moi", "report"}
+TRACK = {"/tracuu", "tra cuu", "tra cuu phan anh", "track"}
+MINE = {"phan anh cua toi", "/cuatoi", "my reports", "cua toi", "danh sach phan anh"}
+CHANGE_CATEGORY = {"doi linh vuc", "change category", "doi", "sua linh vuc", "chon lai"}
+CONVERSATIONAL = {"greet", "thanks", "ask_help", "check_status", "affirm", "deny", "give_rating", "out_of_scope"}
+
+# A button's payload -> the words it stands for (a button is the same as typing them).
+BUTTON_WORDS = {"confirm": "xac nhan", "cancel": "huy", "change_category": "doi linh vuc", "yes": "co",
+                "no": "khong", "skip": "bo qua", "done": "xong", "support": "ung ho", "new": "gui moi",
+                "help": "giup", "report": "/baocao", "mine": "phan anh cua toi"}
