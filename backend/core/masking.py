@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-PHONE_RE = re.compile(r"(?<!\d)(\+?84|0)(\d[\s.\-]?){8,10}(?!\d)")
+PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)[\s.\-]?(?:\d[\s.\-]?){8,10}(?!\d)")
 EMAIL_RE = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 
 
