@@ -52,7 +52,8 @@ def test_phananh_apikey_add_prints_a_key_that_list_shows_by_prefix_only(site):
 
     cli = Path(sys.executable).parent / "phananh"
     env = {**os.environ}
-    added = subprocess.run([str(cli), "apikey", "add", "tich-hop"], env=env, capture_output=True, text=True, timeout=120)
+    added = subprocess.run([str(cli), "apikey", "add", "tich-hop"], env=env, capture_output=True, text=True,
+                           timeout=120)
     assert added.returncode == 0, added.stderr
     key = re.search(r"pa311_[\w-]{40,}", added.stdout).group(0)
     listed = subprocess.run([str(cli), "apikey", "list"], env=env, capture_output=True, text=True, timeout=120)
