@@ -45,7 +45,7 @@ lint: install
 
 bench: install system-deps
 	@command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk not installed: the API load comes from aiohttp"; }
-	$(BIN)/python -m backend.bench
+	$(BIN)/python -m bench
 
 rasa: install
 	bash nlu/scripts/rasa.sh all

@@ -41,7 +41,7 @@ BUTTON_LABELS = {
 OUTBOX_KINDS = {
     "received": "Báo đã tiếp nhận", "assigned": "Báo đã chuyển xử lý", "in_progress": "Báo đang xử lý",
     "resolved": "Báo kết quả, mời đánh giá", "rejected": "Báo từ chối", "closed": "Báo đã đóng",
-    "rating_reminder": "Nhắc đánh giá",
+    "rating_reminder": "Nhắc đánh giá", "merged": "Báo đã gộp vào phản ánh khác",
 }
 OUTBOX_LABELS = {"pending": "Đang chờ gửi", "sent": "Đã gửi", "failed": "Gửi lỗi"}
 UNIT_LABELS = {"working_days": "ngày làm việc", "working_hours": "giờ làm việc", "days": "ngày", "hours": "giờ"}

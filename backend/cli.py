@@ -41,7 +41,7 @@ def _mount_nlu() -> None:
 
 
 def fail(message: str) -> None:
-    err.print(f"[bold red]Lỗi / error:[/] {message}")
+    err.print(f"[bold red]Lỗi:[/] {message}")
     raise typer.Exit(1)
 
 
@@ -85,7 +85,7 @@ async def _seed(demo: bool) -> dict[str, int]:
     await upgrade()
     counts: dict[str, int] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
-        task = bar.add_task("Dữ liệu danh mục / reference data", total=6)
+        task = bar.add_task("Dữ liệu danh mục", total=6)
         async with session_scope() as session:
             result = await load_reference(
                 session=session, data_dir=settings.data_dir, progress=lambda _n: bar.advance(task)
@@ -96,7 +96,7 @@ async def _seed(demo: bool) -> dict[str, int]:
             from backend.demo import load_demo, read_demo
 
             total = len(read_demo(settings.data_dir).get("reports", []))
-            demo_task = bar.add_task("Dữ liệu mẫu / demo data", total=total)
+            demo_task = bar.add_task("Dữ liệu mẫu", total=total)
             async with session_scope() as session:
                 loaded = await load_demo(
                     session=session, data_dir=settings.data_dir, progress=lambda: bar.advance(demo_task)
@@ -117,7 +117,7 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="add demo staff accou
     except DataError as exc:
         fail(str(exc))
         return
-    table = Table(title="Đã nạp / loaded")
+    table = Table(title="Đã nạp")
     table.add_column("data")
     table.add_column("rows", justify="right")
     for name, n in counts.items():
@@ -162,9 +162,9 @@ def user_add(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     run(_add_user(username, password, role, agency, full_name))
-    console.print(f"[green]Đã tạo / created[/] {username} ({role}{', ' + agency if agency else ''})")
+    console.print(f"[green]Đã tạo[/] {username} ({role}{', ' + agency if agency else ''})")
 
 
 @user_app.command("contact")

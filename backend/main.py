@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -23,7 +23,6 @@ from backend.core.headers import SecurityHeaders
 from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
 from backend.notifications import channels, email
-from bot import cli as terminal
 from bot.dialogue import scheduled as dialogue_jobs
 from bot.telegram import render as telegram
 from bot.zalo import render as zalo
@@ -64,9 +63,18 @@ def install_edges() -> None:
     serve`, `phananh scheduler`, `phananh jobs`, the bots); idempotent."""
     channels.register("zalo", zalo.send_messages, recover=zalo_worker.recover)
     channels.register("telegram", telegram.send_notification, recover=telegram.recover)
-    channels.register("cli", terminal.send_notification)
     channels.register("email", email.send_messages)  # staff alerts
     jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)
+
+
+MACHINE_PREFIXES = ("/api/", "/open311/", "/webhooks/", "/media/", "/static/", "/docs-assets/", "/healthz")
+NOT_FOUND_TEXT = "Không tìm thấy trang này. Đường dẫn có thể đã sai hoặc trang không còn nữa."
+METHOD_TEXT = "Trang này không nhận yêu cầu kiểu này."
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page gets a Vietnamese HTML error; the JSON API keeps JSON errors."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(MACHINE_PREFIXES)
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -90,18 +98,22 @@ def install_error_handlers(app: FastAPI) -> None:
             loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             errors.append({"field": loc, "message": err.get("msg", "invalid")})
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
-            return _error(400, "malformed_json", "Dữ liệu JSON không hợp lệ / malformed JSON body", errors=errors)
+            return _error(400, "malformed_json", "Dữ liệu JSON không hợp lệ", errors=errors)
         message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
         return _error(422, "validation_error", message or "invalid input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and _wants_page(request):  # a person's browser, not a client
+            page: Callable[[Request, int, str], Response] | None = _optional("admin.web:error_page")
+            if page is not None:
+                return page(request, exc.status_code, NOT_FOUND_TEXT if exc.status_code == 404 else METHOD_TEXT)
         return _error(exc.status_code, "http_error", str(exc.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", error=str(exc))
-        return _error(500, "internal_error", "Lỗi hệ thống, vui lòng thử lại / internal error")
+        return _error(500, "internal_error", "Lỗi hệ thống, vui lòng thử lại")
 
 
 class ParseIn(BaseModel):

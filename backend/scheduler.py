@@ -40,6 +40,7 @@ LEASE_NAME = "scheduler"
 LEASE_SECONDS = 60
 RENEW_SECONDS = 20
 
+
 # The domains' jobs, one line per domain module.
 DOMAIN_JOBS: list[Job] = [
     *REPORT_JOBS,

@@ -67,8 +67,12 @@ def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
     return [OutgoingMessage(t("n_other", lang, code=code, status=status_label(str(p.get("status", "")), lang)))]
 
 
-async def _claim(session: AsyncSession, limit: int, now: datetime, citizen_id: int | None) -> list[int]:
-    stmt = select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+async def _claim(session: AsyncSession, limit: int, now: datetime, citizen_id: int | None,
+                 channels: list[str]) -> list[int]:
+    # Only the channels this process can send on: the terminal chat's messages wait for the
+    # terminal (`phananh chat` shows them), not for the scheduler.
+    stmt = select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
+                                   Outbox.channel.in_(channels))
     if citizen_id is not None:
         stmt = stmt.where(Outbox.citizen_id == citizen_id)
     stmt = stmt.order_by(Outbox.id).limit(limit)
@@ -98,7 +102,7 @@ async def deliver_due(
     counts = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "skipped": 0}
     maker = get_sessionmaker()
     async with maker() as session:
-        ids = await _claim(session, limit, utcnow(), citizen_id)
+        ids = await _claim(session, limit, utcnow(), citizen_id, sorted(senders))
     counts["claimed"] = len(ids)
     for row_id in ids:
         counts[await _deliver_one(row_id, senders)] += 1

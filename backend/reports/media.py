@@ -47,10 +47,10 @@ def inspect(data: bytes) -> tuple[str, int, int]:
     settings = get_settings()
     limit = settings.photo_max_bytes
     if not data:
-        raise ValidationFailed("Ảnh rỗng / the image is empty", field="photo")
+        raise ValidationFailed("Ảnh rỗng", field="photo")
     if len(data) > limit:
         raise ValidationFailed(
-            f"Ảnh quá lớn (tối đa {limit // (1024 * 1024)} MB) / image larger than {limit // (1024 * 1024)} MB",
+            f"Ảnh quá lớn (tối đa {limit // (1024 * 1024)} MB)",
             field="photo",
         )
     try:
@@ -66,9 +66,9 @@ def inspect(data: bytes) -> tuple[str, int, int]:
     except Image.DecompressionBombError as exc:  # Pillow's own guard, past twice its limit
         raise _too_many_pixels(settings.photo_max_pixels) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationFailed("Tệp không phải ảnh hợp lệ / not a valid image", field="photo") from exc
+        raise ValidationFailed("Tệp không phải ảnh hợp lệ", field="photo") from exc
     if fmt not in ALLOWED:
-        raise ValidationFailed(f"Định dạng ảnh không hỗ trợ: {fmt} / unsupported image type", field="photo")
+        raise ValidationFailed(f"Định dạng ảnh không hỗ trợ: {fmt}", field="photo")
     return ALLOWED[fmt], width, height
 
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from backend.core.text import has_words
+from backend.core.text import clean, has_words
 
 CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
 Action = Literal["assign", "start", "resolve", "reject", "reopen", "close", "duplicate"]
@@ -36,6 +36,11 @@ class ReportCreate(BaseModel):
     channel: str | None = None
     category: str | None = None
     priority: Literal["normal", "urgent"] = "normal"
+
+    @field_validator("description", "address", "name", mode="before")
+    @classmethod
+    def _clean(cls, value: object) -> object:
+        return clean(value) if isinstance(value, str) else value
 
     @field_validator("description")
     @classmethod

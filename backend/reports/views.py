@@ -44,7 +44,7 @@ async def list_reports(
 @router.post("", response_model=ReportRead, status_code=201)
 async def create_report(session: SessionDep, actor: StaffActor, report_in: ReportCreate) -> ReportRead:
     if actor.role == Role.officer:
-        raise PermissionDenied("Cán bộ xử lý không tạo phản ánh / officers do not file reports")
+        raise PermissionDenied("Cán bộ xử lý không tạo phản ánh")
     # The channel is this route's (a hotline operator's call, or an integration), never the body's:
     # a report cannot pass itself off as a Zalo or Open311 one.
     channel = "hotline" if actor.role == Role.hotline else "api"

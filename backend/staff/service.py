@@ -136,10 +136,10 @@ async def user_from_token(*, session: AsyncSession, token: str) -> User:
         return hit[1]
     data = unsign(token, purpose=TOKEN_PURPOSE, max_age=get_settings().access_token_minutes * 60)
     if not isinstance(data, dict):
-        raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
+        raise AuthenticationFailed("Phiên đăng nhập hết hạn")
     user = await session.get(User, data.get("uid"))
     if user is None or not user.active or user.token_version != data.get("v"):
-        raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
+        raise AuthenticationFailed("Phiên đăng nhập hết hạn")
     if len(_verified) > 10_000:
         _verified.clear()
     snapshot = _snapshot(user)

@@ -8,6 +8,9 @@ import re
 
 CODE_RE = re.compile(r"\bPA-[0-9A-Z]{6,}\b", re.IGNORECASE)
 COORD_RE = re.compile(r"^\s*(-?\d{1,2}\.\d+)\s*[,; ]\s*(-?\d{1,3}\.\d+)\s*$")
+# A message that starts the way an address does (folded): a house number, or a place word.
+HOUSE_NUMBER_RE = re.compile(r"^(so\s+(nha\s+)?)?\d+[a-z]?([/-]\d+[a-z]?)*\s+[a-z]")
+PLACE_START_RE = re.compile(r"^(duong|hem|kiet|ngo|thon|buon|to dan pho|tdp|khu pho|phuong|p|xa|x|tt|thi tran)\s")
 PHONE_RE = re.compile(r"^(\+?84|0)\d{8,10}$")
 
 CANCEL = {"huy", "/huy", "huy bo", "cancel", "/cancel", "thoi"}

@@ -41,17 +41,17 @@ async def fetch_image(url: str) -> bytes:
     """Download an attachment with size and type checks (the content is checked again on store)."""
     limit = get_settings().photo_max_bytes
     if not url.startswith(("https://", "http://")):
-        raise ValidationFailed("Ảnh không tải được / bad image URL")
+        raise ValidationFailed("Ảnh không tải được")
     async with httpx.AsyncClient(timeout=20, follow_redirects=True) as client, client.stream("GET", url) as resp:
         resp.raise_for_status()
         kind = resp.headers.get("content-type", "image/")
         if not kind.startswith(("image/", "application/octet-stream")):
-            raise ValidationFailed(f"Tệp không phải ảnh ({kind}) / not an image")
+            raise ValidationFailed(f"Tệp không phải ảnh ({kind})")
         data = bytearray()
         async for chunk in resp.aiter_bytes():
             data.extend(chunk)
             if len(data) > limit:
-                raise ValidationFailed(f"Ảnh quá lớn (tối đa {limit // (1024 * 1024)} MB) / image too large")
+                raise ValidationFailed(f"Ảnh quá lớn (tối đa {limit // (1024 * 1024)} MB)")
     return bytes(data)
 
 

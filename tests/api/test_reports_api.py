@@ -283,3 +283,18 @@ async def test_the_channel_of_an_api_report_is_the_routes_never_the_bodys(app_cl
     admin = auth_headers(await make_user("admin"))
     response = await app_client.post("/api/v1/reports", json={**body, "channel": "open311"}, headers=admin)
     assert response.status_code == 201 and response.json()["channel"] == "api"
+
+
+async def test_a_supervisor_merges_a_duplicate_through_the_transitions_endpoint(
+    app_client: httpx.AsyncClient, hotline: dict[str, str], make_user: Factory
+) -> None:
+    original = (await app_client.post("/api/v1/reports", json=GOOD, headers=hotline)).json()["code"]
+    copy = (await app_client.post("/api/v1/reports", json=GOOD, headers=hotline)).json()["code"]
+    supervisor = auth_headers(await make_user("supervisor"))
+    url = f"/api/v1/reports/{copy}/transitions"
+    missing = await app_client.post(url, json={"action": "duplicate"}, headers=supervisor)
+    assert missing.status_code == 422 and missing.json()["error"]
+    r = await app_client.post(url, json={"action": "duplicate", "original": original}, headers=supervisor)
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "closed"
+    assert r.json()["timeline"][-1]["action"] == "duplicate"

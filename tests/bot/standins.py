@@ -164,6 +164,7 @@ class TelegramStandIn(Server):
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    faults: list[str] = field(default_factory=list)  # next sendMessage calls: "5xx", "blocked"
     downloads: int = 0
     _next_update: int = 1
     _message_id: int = 1000
@@ -227,6 +228,13 @@ class TelegramStandIn(Server):
                     await asyncio.wait_for(self.new_update.wait(), timeout)
                 pending = [u for u in self.updates if u["update_id"] >= offset]
             return self.ok(pending)
+        if method == "sendMessage" and self.faults:
+            fault = self.faults.pop(0)
+            self.calls.pop()  # refused: not sent
+            if fault == "blocked":
+                return web.json_response({"ok": False, "error_code": 403,
+                                          "description": "Forbidden: bot was blocked by the user"}, status=403)
+            return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         if method in ("sendMessage", "sendPhoto"):
             return self.ok(self._message(params))
         if method == "getFile":

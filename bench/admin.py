@@ -4,7 +4,7 @@
 BENCH_TOTAL reports with a realistic spread of statuses and ratings), rolls the daily statistics
 up, then times the pages in process (ASGI, no network): the queue with its common filters and the
 portal home page (map of recent reports + agency scorecards). Called by `make bench`
-(backend/bench.py); alone: `python -m admin.bench [DATABASE_URL]`.
+(`python -m bench`); alone: `python -m bench.admin [DATABASE_URL]`.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from typing import Any
 
 import httpx
 
-from backend.bench import TEXTS
-from backend.bench import pct as _pct
+from bench.api import TEXTS
+from bench.api import pct as _pct
 
 N_TOTAL = int(os.environ.get("BENCH_TOTAL", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
@@ -195,7 +195,7 @@ async def bench_one(url: str, console: Any = None) -> dict[str, Any]:
 
 
 async def run(console: Any = None, db_url: str | None = None, db_urls: dict[str, str] | None = None) -> dict[str, Any]:
-    """One database (`db_url`) or several by label (`db_urls`, as backend/bench.py passes them)."""
+    """One database (`db_url`) or several by label (`db_urls`)."""
     import logging
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per page request drowns the table

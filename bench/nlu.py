@@ -1,6 +1,6 @@
 """Benchmark of the NLU: speed and quality figures against the targets in nlu/README.md.
 
-`run(console)` is called by the project's benchmark command; `python -m nlu.bench` runs it alone.
+`run(console)` is called by the project's benchmark command; `python -m bench.nlu` runs it alone.
 """
 
 from __future__ import annotations

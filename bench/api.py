@@ -1,15 +1,13 @@
-"""`make bench`: throughput and latency on SQLite and PostgreSQL (figures go in closing notes).
+"""Report core: throughput and latency on SQLite and PostgreSQL (`python -m bench.api`).
 
-Report core: 10,000 reports created through the service layer, then about as many through the
-HTTP API (a real `phananh serve`, with 2 worker processes and with 1; 16 connections from wrk, or
-aiohttp when wrk is missing), then list/filter queries at 100,000 reports.
-Other modules contribute their own `bench.run()` (NLU, geo, chat webhook, admin pages).
+10,000 reports created through the service layer, then about as many through the HTTP API (a real
+`phananh serve`, with 2 worker processes and with 1; 16 connections from wrk, or aiohttp when wrk
+is missing), then list/filter queries at 100,000 reports (BENCH_REPORTS, BENCH_TOTAL).
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import os
 import random
@@ -19,7 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -387,46 +384,26 @@ def _query_table(results: dict[str, dict[str, Any]], key: str, title: str) -> Ta
     return table
 
 
-async def main() -> None:
-    from backend.testing import pgserver
-
+async def run(console: Console = console, pg_url: str | None = None) -> dict[str, Any]:
+    """The report core on SQLite and (with `pg_url`) PostgreSQL; prints its tables."""
     random.seed(7)
     var_dir = Path(tempfile.mkdtemp(prefix="phananh-bench-"))
-    server = pgserver.start()
-    results: dict[str, Any] = {}
-    try:
-        targets = {"sqlite": f"sqlite+aiosqlite:///{var_dir / 'bench.db'}", "postgresql": server.createdb("bench")}
-        core_results = {}
-        for label, url in targets.items():
-            console.rule(f"[bold]Report core on {label}")
-            core_results[label] = await core(url, label, var_dir)
-        _print_core(core_results)
-        results["core"] = core_results
-        extra: list[tuple[str, Callable[..., Any]]] = []
-        for module in ("nlu.bench", "backend.geo.bench", "backend.notifications.bench", "admin.bench"):
-            try:
-                extra.append((module, importlib.import_module(module).run))
-            except ModuleNotFoundError:
-                console.print(f"[yellow]{module} not present, skipped")
-        for module, fn in extra:
-            console.rule(f"[bold]{module}")
-            try:
-                # Module benches are synchronous and may run their own event loop: give them a thread.
-                kwargs = {"pg_url": server.createdb("bench_webhook")} if module == "backend.notifications.bench" else {}
-                out = await asyncio.to_thread(fn, console, **kwargs)
-                if isinstance(out, Awaitable):
-                    out = await out
-                results[module] = out
-            except Exception as exc:  # one module's failure must not hide the others' figures
-                console.print(f"[red]{module} failed: {exc}")
-                results[module] = {"error": str(exc)}
-    finally:
-        server.stop()
-    out_path = ROOT / "var" / "bench" / "results.json"
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(results, indent=2, default=str, ensure_ascii=False))
-    console.print(f"Figures saved to {out_path}")
+    targets = {"sqlite": f"sqlite+aiosqlite:///{var_dir / 'bench.db'}"}
+    if pg_url:
+        targets["postgresql"] = pg_url
+    results: dict[str, dict[str, Any]] = {}
+    for label, url in targets.items():
+        console.rule(f"[bold]Report core on {label}")
+        results[label] = await core(url, label, var_dir)
+    _print_core(results)
+    return results
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    from backend.testing import pgserver
+
+    server = pgserver.start()
+    try:
+        asyncio.run(run(console, server.createdb("bench")))
+    finally:
+        server.stop()

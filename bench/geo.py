@@ -1,4 +1,4 @@
-"""Benchmark of the offline gazetteer: `python -m backend.geo.bench`.
+"""Benchmark of the offline gazetteer: `python -m bench.geo`.
 
 1,000 realistic addresses (new and old names, abbreviations, no diacritics, house numbers, other
 provinces) through `geocode`, and 1,000 points across and around the province through `locate`.
@@ -14,7 +14,8 @@ from collections.abc import Callable
 from rich.console import Console
 from rich.table import Table
 
-from backend.geo.gazetteer import Gazetteer, fold, load_yaml
+from backend.core.text import fold
+from backend.geo.gazetteer import Gazetteer, load_yaml
 
 STREETS = ["Lê Duẩn", "Phan Bội Châu", "Nguyễn Tất Thành", "Y Jút", "Hùng Vương", "Mai Hắc Đế", "Trần Phú"]
 FOREIGN = ["Quận 1, TP Hồ Chí Minh", "Hoàn Kiếm, Hà Nội", "TP Nha Trang, Khánh Hòa", "Pleiku, Gia Lai"]

@@ -4,7 +4,7 @@ Starts `phananh serve` on a fresh SQLite database (and on PostgreSQL when a URL 
 stand-in for the replies and a bare FastAPI endpoint for comparison; posts signed events, some of
 them twice (Zalo redelivers), and counts that every distinct event was processed exactly once.
 
-    python -m backend.notifications.bench [--events 3000] [--concurrency 50] [--pg postgresql+asyncpg://...]
+    python -m bench.webhook [--events 3000] [--concurrency 50] [--pg postgresql+asyncpg://...]
 """
 
 from __future__ import annotations
