@@ -15,6 +15,7 @@ from rich.table import Table
 
 from backend.core.config import get_settings
 from backend.monitoring.indicators import cli as indicators_cli
+from backend.open311.cli import app as apikey_app
 
 T = TypeVar("T")
 
@@ -30,6 +31,7 @@ app.add_typer(bot_app, name="bot")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(cameras_app, name="cameras")
 app.add_typer(indicators_cli.app, name="indicators")
+app.add_typer(apikey_app, name="apikey")
 console = Console()
 err = Console(stderr=True)
 

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import gc
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core import docs, jobs
 from backend.core.config import get_settings
-from backend.core.db import dispose_engine, get_engine, get_sessionmaker
-from backend.core.errors import DomainError, NotFound
+from backend.core.db import dispose_engine, get_engine
+from backend.core.errors import DomainError, TooManyRequests
+from backend.core.headers import SecurityHeaders
 from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
 from backend.notifications import channels, email
@@ -88,10 +89,11 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         resp = _error(exc.status_code, exc.code, exc.message, **({"field": exc.field} if exc.field else {}))
-        if headers:
-            resp.headers.update(headers)
+        if exc.status_code == 401:
+            resp.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyRequests):
+            resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.exception_handler(RequestValidationError)
@@ -166,9 +168,11 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     docs.install(app)
 
     from backend.catalog.views import router as catalog_router
+    from backend.reports.media_views import router as media_router
     from backend.reports.views import router as reports_router
     from backend.staff.views import router as auth_router
 
@@ -184,7 +188,9 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
             async with get_engine().connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # the point of a health check is to report this, not raise
-            return JSONResponse(status_code=503, content={"status": "error", "database": str(exc)})
+            # The error text names hosts, users and drivers: it goes to the log, not to the public.
+            log.error("health check: database unreachable", error=str(exc), error_type=type(exc).__name__)
+            return JSONResponse(status_code=503, content={"status": "error", "database": "failing"})
         return JSONResponse(
             {
                 "status": "ok",
@@ -200,23 +206,7 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
 
         return await nlu_service.parse(body.text)
 
-    @app.get("/media/{attachment_id}", include_in_schema=False)
-    async def media(attachment_id: int, request: Request) -> FileResponse:
-        """A photo: public once approved; staff (admin session or bearer) see all."""
-        from backend.reports.media import media_path
-        from backend.reports.models import Attachment
-
-        async with get_sessionmaker()() as session:
-            attachment = await session.get(Attachment, attachment_id)
-            allowed = attachment is not None and (attachment.public or await _is_staff(request, session))
-        if not allowed or attachment is None:
-            raise NotFound("Không tìm thấy ảnh")
-        path = media_path(attachment.sha256, attachment.content_type)
-        if not path.exists():
-            raise NotFound("Không tìm thấy ảnh")
-        return FileResponse(
-            path, media_type=attachment.content_type, headers={"Cache-Control": "private, max-age=3600"}
-        )
+    app.include_router(media_router)
 
     for path in EXTRA_ROUTERS:
         router = _optional(path)
@@ -226,18 +216,3 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
     if static_mount is not None:
         static_mount(app)
     return app
-
-
-async def _is_staff(request: Request, session: Any) -> bool:
-    from backend.core.errors import AuthenticationFailed
-    from backend.staff import service as staff_service
-
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        try:
-            await staff_service.user_from_token(session=session, token=auth[7:])
-            return True
-        except AuthenticationFailed:
-            return False
-    checker: Callable[[Request, Any], Awaitable[bool]] | None = _optional("admin.auth:request_is_staff")
-    return bool(checker and await checker(request, session))

@@ -35,6 +35,7 @@ from backend.monitoring.indicators.scheduled import JOBS as INDICATOR_JOBS
 from backend.monitoring.sites.scheduled import JOBS as SITE_JOBS
 from backend.notifications.scheduled import JOBS as NOTIFICATION_JOBS
 from backend.reports.scheduled import JOBS as REPORT_JOBS
+from backend.staff.scheduled import JOBS as STAFF_JOBS
 
 log = get_logger(__name__)
 
@@ -51,6 +52,7 @@ DOMAIN_JOBS: list[Job] = [
     *CAMERA_JOBS,
     *SITE_JOBS,
     *INDICATOR_JOBS,
+    *STAFF_JOBS,
 ]
 
 

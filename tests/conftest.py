@@ -333,3 +333,12 @@ def live_app_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
 @pytest.fixture(scope="session")
 def live_app(live_app_factory: Callable[..., LiveApp]) -> LiveApp:
     return live_app_factory(demo=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Each test starts with full rate-limit buckets (backend/core/ratelimit.py keeps them in memory)."""
+    from backend.core import ratelimit
+
+    ratelimit.reset()
+    yield

@@ -6,6 +6,7 @@ development; outside development a missing or default key is refused.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -115,15 +116,30 @@ class Settings(BaseSettings):
     site_screenshots: bool = True  # Chromium screenshots of defaced pages (skipped when Chromium is missing)
     chromium_path: str = "/usr/bin/chromium"
 
-    admin_login_max_failures: int = Field(default=5)
-    admin_lockout_minutes: int = Field(default=15)
+    # Login throttling per (client address, account): this many failures are free, then each
+    # further failure doubles the wait (1 s, 2 s, 4 s …) up to the cap; never an account lockout.
+    admin_login_max_failures: int = Field(default=5, ge=1, le=1000)
+    admin_lockout_minutes: int = Field(default=15, ge=1, le=1440)  # the cap of the growing wait
+    admin_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+
+    # Security limits (docs/security.md)
+    photo_max_pixels: int = Field(default=40_000_000, ge=10_000)  # larger images are refused
+    photo_display_max_side: int = Field(default=1600, ge=200, le=10_000)  # the stored display copy
+    zalo_event_max_age_s: int = Field(default=600, ge=30, le=7 * 86400)  # freshness window
+    open311_key_per_minute: int = Field(default=30, ge=1, le=100_000)  # POSTs per API key
+    lookup_per_minute: int = Field(default=60, ge=1, le=100_000)  # tracking-code lookups per client
+    lookup_max_codes: int = Field(default=50, ge=1, le=1000)  # codes in one Open311 list query
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:
         if not self.secret_key or self.secret_key == DEFAULT_SECRET:
             if self.environment == "production":
-                raise ValueError("SECRET_KEY must be set to a random value in production")
+                raise ValueError("SECRET_KEY must be set to a random value in production "
+                                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
             self.secret_key = _load_or_create_secret(self.var_dir)
+        elif self.environment == "production" and not strong_secret(self.secret_key):
+            raise ValueError(f"SECRET_KEY is too weak for production: it needs at least {MIN_SECRET_BYTES} random "
+                             "bytes (python -c 'import secrets; print(secrets.token_urlsafe(48))')")
         return self
 
     @property
@@ -135,14 +151,29 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+MIN_SECRET_BYTES = 32
+
+
+def strong_secret(key: str) -> bool:
+    """At least 32 bytes' worth of randomness: long enough and not one character repeated.
+    A url-safe base64 or hex key of 43+ characters (token_urlsafe(32), token_hex(32)) passes."""
+    return len(key.encode()) >= 43 and len(set(key)) >= 16
+
+
 def _load_or_create_secret(var_dir: Path) -> str:
     path = var_dir / "secret_key"
     if path.exists():
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    # Created with mode 600 (O_EXCL: never through an existing file or link), so there is no moment
+    # at which the key is readable under the umask's permissions.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
     return key
 
 

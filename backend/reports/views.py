@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from backend.core.deps import SessionDep, StaffActor
 from backend.core.errors import PermissionDenied, ValidationFailed
+from backend.core.params import Offset
 from backend.reports import present, queries, questions
 from backend.reports import service as report_service
 from backend.reports.schemas import (
@@ -38,7 +39,7 @@ async def list_reports(
     overdue: bool | None = None,
     sort: str = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ReportPage:
     flt = queries.ReportFilter(status, category, agency, area, channel, q, overdue, sort, limit, offset)
     items, total = await queries.list_reports(session=session, actor=actor, flt=flt)
@@ -52,7 +53,10 @@ async def list_reports(
 async def create_report(session: SessionDep, actor: StaffActor, report_in: ReportCreate) -> ReportRead:
     if actor.role == Role.officer:
         raise PermissionDenied("Cán bộ xử lý không tạo phản ánh")
-    created = await report_service.create(session=session, report_in=report_in, actor=actor)
+    # The channel is this route's (a hotline operator's call, or an integration), never the body's:
+    # a report cannot pass itself off as a Zalo or Open311 one.
+    channel = "hotline" if actor.role == Role.hotline else "api"
+    created = await report_service.create(session=session, report_in=report_in, actor=actor, channel=channel)
     await session.commit()  # before rendering: the database (SQLite's write lock) is not needed for it
     return present.full(created.report, possible_duplicates=[d.code for d in created.duplicates])
 
