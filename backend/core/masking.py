@@ -14,11 +14,17 @@ PHONE_RE = re.compile(r"(?<!\d)(?:\+?84|0)[\s.\-]?(?:\d[\s.\-]?){8,10}(?!\d)")
 EMAIL_RE = re.compile(r"(?<![\w.+-])([\w.+-])[\w.+-]*@([\w-]+(?:\.[\w-]+)+)")
 
 
+def _masked_phone(match: re.Match[str]) -> str:
+    number = match.group(0)
+    kept = number[len(number.rstrip(" .-")):]  # a separator the number swallowed stays in the text
+    return number[:3] + "•••••••" + kept
+
+
 def public_text(text: str | None) -> str:
     """Free text as the public may see it."""
     if not text:
         return ""
-    text = PHONE_RE.sub(lambda m: m.group(0)[:3] + "•••••••", text)
+    text = PHONE_RE.sub(_masked_phone, text)
     return EMAIL_RE.sub(lambda m: f"{m.group(1)}•••@{m.group(2)}", text)
 
 

@@ -23,3 +23,10 @@ def test_ordinary_text_and_house_numbers_stay():
 
 def test_a_staff_list_phone_shows_only_its_ends():
     assert mask_phone("0905123456") == "090••••456"
+
+
+def test_the_public_mask_keeps_the_space_after_a_number():
+    from backend.core.masking import public_text
+
+    assert public_text("gọi 091 234 5678 nếu cần") == "gọi 091••••••• nếu cần"
+    assert public_text("Gọi 0912345678 nếu cần") == "Gọi 091••••••• nếu cần"
