@@ -184,9 +184,11 @@ async def transition(
     agency_code: str | None = None,
     photo: bytes | None = None,
     original_code: str | None = None,
+    receipt_in_chat: bool = False,
 ) -> Report:
     """Change a report's status: checks the table, the role and scope, writes the timeline
-    event, and hands side effects to flows. `duplicate` merges the report into `original_code`."""
+    event, and hands side effects to flows. `duplicate` merges the report into `original_code`.
+    `receipt_in_chat`: the citizen acting is answered by the chat itself (no queued message too)."""
     if action not in TRANSITIONS:
         raise ValidationFailed(f"Hành động không hợp lệ: {action}", field="action")
     check_role(actor, action, report)
@@ -237,6 +239,13 @@ async def transition(
                 raise InvalidTransition("Đã quá hạn mở lại")
         report.reopen_count += 1
         report.resolved_at = None
+        # Reopened, it has no result and no rating until it is resolved again; the old ones stay
+        # on the timeline (the resolve and rate events).
+        report.resolution_note = None
+        rating = await session.scalar(select(Rating).where(Rating.report_id == report.id))
+        if rating is not None:
+            await session.delete(rating)
+        set_committed_value(report, "rating", None)
         report.escalated_at = None
         report.reminded_at = None
         report.rating_requested_at = None
@@ -266,7 +275,9 @@ async def transition(
         session, report, actor, event_action, from_status=from_status, to_status=to_status, note=note, data=data or None
     )
     await session.flush()
-    await flows.report_status_changed_flow(session=session, report=report, previous=from_status, action=event_action)
+    told = actor.citizen.id if receipt_in_chat and actor.kind == "citizen" and actor.citizen else None
+    await flows.report_status_changed_flow(session=session, report=report, previous=from_status, action=event_action,
+                                           told=told)
     return report
 
 

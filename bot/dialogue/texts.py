@@ -227,6 +227,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Rất tiếc vì kết quả chưa tốt. Sự việc vẫn chưa được khắc phục? Bạn có muốn mở lại phản ánh {code} không?",
         "Sorry the result was not good. Is it still not fixed? Do you want to reopen report {code}?",
     ),
+    "reopen_stale": (
+        "Phản ánh {code} bạn đã đánh giá {stars}★ nên không mở lại. Nếu sự việc tái diễn, hãy gửi phản ánh mới.",
+        "You rated {code} {stars}★, so it is not reopened. If the problem is back, send a new report.",
+    ),
     "reopened": (
         "Đã mở lại phản ánh {code} và chuyển lại đơn vị xử lý. Hạn mới: {due}.",
         "Report {code} is reopened and sent back to the agency. New deadline: {due}.",
