@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
+from backend.notifications.texts import STATUS_LABELS as _CITIZEN_STATUS_LABELS
 from backend.reports.timeline import ACTION_LABELS
 
-STATUS_LABELS = {
-    "new": "Mới tiếp nhận",
-    "assigned": "Đã chuyển xử lý",
-    "in_progress": "Đang xử lý",
-    "resolved": "Đã xử lý",
-    "closed": "Đã đóng",
-    "rejected": "Từ chối",
-}
+# The same names the chat and the notices use (one source: backend/notifications/texts.py).
+STATUS_LABELS = {code: names[0] for code, names in _CITIZEN_STATUS_LABELS.items()}
 ROLE_LABELS = {
     "admin": "Quản trị",
     "supervisor": "Giám sát",

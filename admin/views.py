@@ -161,7 +161,9 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
             session=session, actor=actor(user), category_id=None, latitude=report.latitude, longitude=report.longitude,
             radius_m=250, exclude_id=report.id,
         )
+    same_category = [n for n in nearby if n.category_id == report.category_id]  # the merge field's suggestion
     return render(request, "report.html", report=report, outbox=outbox, nearby=nearby, message=msg, now=utcnow(),
+                  same_category=same_category,
                   actions=policy.allowed_actions(actor(user), report),
                   can_rate=user.role in (Role.admin, Role.supervisor, Role.hotline),
                   can_recategorize=user.role != Role.hotline or report.status == "new",

@@ -66,7 +66,7 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
     "in_progress": ("Đang xử lý", "In progress"),
     "resolved": ("Đã xử lý", "Resolved"),
     "closed": ("Đã đóng", "Closed"),
-    "rejected": ("Không tiếp nhận", "Rejected"),
+    "rejected": ("Từ chối tiếp nhận", "Rejected"),
 }
 
 

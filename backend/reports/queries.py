@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select, text
+from sqlalchemy import Select, and_, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -136,7 +136,10 @@ async def list_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter
     if not 1 <= flt.limit <= 500 or flt.offset < 0:
         raise ValidationFailed("limit must be 1..500 and offset >= 0")
     total = await count_reports(session=session, actor=actor, flt=flt)
-    stmt = _filtered(select(Report), flt, actor).order_by(SORTS[flt.sort], Report.id.desc())
+    order = [SORTS[flt.sort], Report.id.desc()]
+    if flt.sort.lstrip("-") == "due_at" and not flt.status:  # by deadline: open reports first, closed last
+        order.insert(0, case((Report.status.in_(OPEN_STATUSES), 0), else_=1))
+    stmt = _filtered(select(Report), flt, actor).order_by(*order)
     items = (await session.scalars(stmt.limit(flt.limit).offset(flt.offset))).all()
     return items, total
 

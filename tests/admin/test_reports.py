@@ -174,3 +174,43 @@ async def test_an_exported_description_that_looks_like_a_formula_stays_text(site
     cells = [c for c in sheet[2] if c.value == planted]
     assert cells and all(c.data_type == "s" for c in cells)
     assert "'" + planted.replace('"', '""') in (await site_client.get("/admin/export.csv")).text
+
+
+async def test_the_merge_field_suggests_only_a_report_of_the_same_category(site, site_client):
+    await site.user("gs", "supervisor")
+    other_kind = await site.report(description="Đổ rác thải ra lề đường", category="littering")
+    code = await site.report()
+    await login(site_client, "gs")
+    page = (await site_client.get(f"/admin/reports/{code}")).text
+    assert f'value="{other_kind}"' not in page
+    same = await site.report(description="Bày hàng hóa chiếm vỉa hè", latitude=12.6648, longitude=108.097)
+    page = (await site_client.get(f"/admin/reports/{code}")).text
+    assert f'name="original" required placeholder="PA-…" value="{same}"' in page
+
+
+async def test_the_reassign_list_starts_with_no_agency_chosen(site, site_client):
+    await site.user("gs", "supervisor")
+    code = await site.report()
+    await login(site_client, "gs")
+    page = (await site_client.get(f"/admin/reports/{code}")).text
+    reassign = page[page.index('data-action="reassign"'):]
+    assert reassign.index("— Chọn đơn vị —") < reassign.index("<option value=\"UBND")
+
+
+async def test_sorting_by_deadline_puts_open_reports_before_closed_ones(site, site_client):
+    await site.user("gs", "supervisor")
+    open_one = await site.report(**TAN_AN)
+    closed = await site.report()  # newer: first by the default sort
+    async with site.db() as session:
+        await session.execute(update(Report).where(Report.code == closed).values(
+            status="closed", due_at=utcnow() - timedelta(days=30)))
+    await login(site_client, "gs")
+    page = (await site_client.get("/admin/?sort=due_at")).text
+    assert page.index(open_one) < page.index(closed)
+
+
+def test_staff_and_citizens_see_the_same_status_names():
+    from admin.texts import STATUS_LABELS
+    from backend.notifications.texts import status_label
+
+    assert all(STATUS_LABELS[code] == status_label(code) for code in STATUS_LABELS)
