@@ -306,12 +306,15 @@ class Gazetteer:
             if entry.level >= CURRENT_SHORT and not entry.context:
                 own = self._area_districts[entry.area.code]
             score = entry.level + (CONTEXT if own & mentioned else 0)
-            rank = (score, KIND_RANK.get(entry.area.kind, 0), entry.area.area_km2 or 0.0)
+            # The qualifier wins: a name from another old district than the one the address names
+            # ("xã Xuân Phú, TX Sông Cầu" is not Ea Kar's Xuân Phú) ranks below every name that fits.
+            fits = not (mentioned and own and not own & mentioned)
+            rank = (fits, score, KIND_RANK.get(entry.area.kind, 0), entry.area.area_km2 or 0.0)
             if best is None or rank > best[0]:
                 best = (rank, entry, start)
         if best is None:
             return None
-        (score, *_), entry, _start = best
+        (_fits, score, *_), entry, _start = best
         first = min(s for s, _, kind, _ in hits if kind != "foreign")
         street = query[: toks[first].start].strip(" ,.;-") if first < len(toks) else ""
         area = entry.area

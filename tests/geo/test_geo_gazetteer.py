@@ -158,3 +158,18 @@ def test_offline_geocoder_speaks_geopy(gazetteer: Gazetteer) -> None:
     assert location.raw["area_code"] == "24121"
     back = geocoder.reverse("12.67, 108.04")
     assert isinstance(back, Location) and back.raw["area_name"].startswith("Phường")
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("xã Xuân Phú, TX Sông Cầu", "Phường Sông Cầu"),  # Sông Cầu's Xuân Phú, not Ea Kar's
+        ("phường Xuân Phú, thị xã Sông Cầu", "Phường Sông Cầu"),
+        ("xã Xuân Phú, huyện Ea Kar", "Xã Ea Kar"),
+        ("xã Ea Bar, huyện Sông Hinh", "Xã Ea Bá"),
+        ("xã Ea Bar, huyện Buôn Đôn", "Xã Ea Nuôl"),
+    ],
+)
+def test_the_old_district_named_in_the_address_wins(gazetteer: Gazetteer, query: str, expected: str) -> None:
+    match = gazetteer.geocode(query)
+    assert match is not None and match.area_name == expected
