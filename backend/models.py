@@ -27,17 +27,18 @@ from backend.monitoring.sites.models import (
     SiteMaintenance,
 )
 from backend.notifications.models import Outbox, Receipt
+from backend.open311.models import ApiKey
 from backend.reports.models import Attachment, CallbackTask, Question, Rating, Report, ReportEvent, Supporter
-from backend.staff.models import User
+from backend.staff.models import LoginThrottle, StaffSession, User
 from bot.dialogue.models import ChatState, ProcessedEvent
 from bot.zalo.models import ZaloToken
 
 __all__ = [
-    "Agency", "AgencyDailyStats", "Area", "Attachment", "AuditLog", "CallbackTask", "Camera", "CameraEvent",
-    "CameraIncident", "CameraRule", "Category", "ChatState", "Citizen", "DeadlinePolicy", "DossierStats",
-    "EntryDeadline", "EntryReminder", "Erasure", "Holiday", "ImportBatch", "Indicator", "Observation",
-    "ObservationRevision", "Outbox", "ProcessedEvent", "Question", "Rating", "Receipt", "Report", "ReportEvent",
-    "RoutingRule", "SchedulerLease", "Setting", "Site", "SiteCheck", "SiteContent", "SiteDaily", "SiteIncident",
-    "SiteIncidentEvent", "SiteMaintenance", "Supporter", "Target", "TargetKind", "TrafficCount", "TrafficParameter",
-    "User", "ZaloToken",
+    "Agency", "AgencyDailyStats", "ApiKey", "Area", "Attachment", "AuditLog", "CallbackTask", "Camera",
+    "CameraEvent", "CameraIncident", "CameraRule", "Category", "ChatState", "Citizen", "DeadlinePolicy",
+    "DossierStats", "EntryDeadline", "EntryReminder", "Erasure", "Holiday", "ImportBatch", "Indicator",
+    "LoginThrottle", "Observation", "ObservationRevision", "Outbox", "ProcessedEvent", "Question", "Rating",
+    "Receipt", "Report", "ReportEvent", "RoutingRule", "SchedulerLease", "Setting", "Site", "SiteCheck",
+    "SiteContent", "SiteDaily", "SiteIncident", "SiteIncidentEvent", "SiteMaintenance", "StaffSession", "Supporter",
+    "Target", "TargetKind", "TrafficCount", "TrafficParameter", "User", "ZaloToken",
 ]

@@ -111,3 +111,8 @@
   setInterval(tick, 60000);
   window.PA = PA;
 })();
+
+// A filter list that applies itself when changed (no inline handler: CSP script-src 'self').
+document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+  select.addEventListener("change", function () { select.form.submit(); });
+});

@@ -45,6 +45,9 @@ from nlu import service as nlu_service
 log = logging.getLogger(__name__)
 
 
+OUT_OF_SCOPE_SURE = 0.85  # the classifier's confidence that a message is an administrative question
+
+
 class Conversation(ReportForm, FollowUps):
     """One turn: the message goes to the report form, a follow-up, or small talk."""
 
@@ -169,7 +172,10 @@ class Conversation(ReportForm, FollowUps):
                 parsed = await nlu_service.parse(raw)
                 intent = parsed.get("intent", {}).get("name")
                 confidence = parsed.get("intent", {}).get("confidence", 0)
-                if intent in CONVERSATIONAL and confidence >= 0.5:
+                # Not sure it is a question for elsewhere: a vague report goes on to the form,
+                # a few letters get "not understood" below.
+                vague = intent == "out_of_scope" and confidence < OUT_OF_SCOPE_SURE
+                if intent in CONVERSATIONAL and confidence >= 0.5 and not vague:
                     await self.small_talk(intent, raw)
                     return
                 if len(folded) < 12 or len(folded.split()) < 3:

@@ -12,15 +12,18 @@ from sqlalchemy import select
 
 from backend.catalog import service as catalog_service
 from backend.catalog.models import Agency
+from backend.open311 import keys
 
 POINT = {"lat": "12.6675", "long": "108.0378"}  # Buôn Ma Thuột
 
 
 async def _file(app: Any) -> str:
-    """File a report on the live app (Open311, no login): the agency it was routed to."""
+    """File a report on the live app (Open311 with an API key): the agency it was routed to."""
+    async with app.session() as session:
+        _row, key = await keys.issue(session=session, name=f"test-{time.monotonic_ns()}")
     async with httpx.AsyncClient(base_url=app.url, timeout=30) as client:
         response = await client.post("/open311/v2/requests.json", data={
-            "service_code": "littering", "description": "Rác đổ đầy gốc cây ven đường", **POINT})
+            "service_code": "littering", "description": "Rác đổ đầy gốc cây ven đường", "api_key": key, **POINT})
     assert response.status_code == 200, response.text
     return str(response.json()[0]["service_notice"])
 

@@ -49,7 +49,8 @@ def upgrade() -> None:
     op.create_table(
         "report_questions",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("report_id", sa.Integer(), sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True),
+        sa.Column("report_id", sa.Integer(), sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False,
+                  index=True),
         sa.Column("citizen_id", sa.Integer(), sa.ForeignKey("citizens.id", ondelete="SET NULL")),
         sa.Column("channel", sa.String(16), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
@@ -67,7 +68,8 @@ def upgrade() -> None:
     op.create_table(
         "callback_tasks",
         sa.Column("id", sa.Integer(), primary_key=True),
-        sa.Column("report_id", sa.Integer(), sa.ForeignKey("reports.id", ondelete="CASCADE"), index=True),
+        sa.Column("report_id", sa.Integer(), sa.ForeignKey("reports.id", ondelete="CASCADE"), nullable=False,
+                  index=True),
         sa.Column("reason", sa.String(16), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("question_id", sa.Integer(), sa.ForeignKey("report_questions.id", ondelete="SET NULL")),
