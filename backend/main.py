@@ -37,6 +37,7 @@ EXTRA_ROUTERS = (
     "bot.zalo.webhook:router",
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
+    "backend.dashboard.views:router",
     "admin.views:router",
     "admin.portal:router",
 )
