@@ -242,7 +242,8 @@ async def report_rating(request: Request, session: SessionDep, user: StaffUser, 
     return back(report.code, f"Đã ghi nhận đánh giá {stars} sao")
 
 
-from admin import hotline, manage  # noqa: E402  (sub-routers share this router's prefix and error pages)
+from admin import hotline, ioc, manage  # noqa: E402  (sub-routers share this router's prefix and error pages)
 
 router.include_router(hotline.router)
 router.include_router(manage.router)
+router.include_router(ioc.router)

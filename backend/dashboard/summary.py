@@ -48,21 +48,21 @@ def scope_for(user: User) -> Scope:
                            " / dashboard is for supervisors, admins and officers")
 
 
-def _reports(scope: Scope, *columns: Any) -> Select[Any]:
+def reports_query(scope: Scope, *columns: Any) -> Select[Any]:
     query = select(*columns)
     if not scope.everything:
         query = query.where(Report.agency_id == scope.agency_id)
     return query
 
 
-def _stats(scope: Scope, *columns: Any) -> Select[Any]:
+def stats_query(scope: Scope, *columns: Any) -> Select[Any]:
     query = select(*columns)
     if not scope.everything:
         query = query.where(ReportDailyStats.agency_id == scope.agency_id)
     return query
 
 
-def _open() -> ColumnElement[bool]:
+def open_clause() -> ColumnElement[bool]:
     return Report.status.in_([s.value for s in OPEN_STATUSES])
 
 
@@ -80,7 +80,7 @@ def _delta(now: float | None, before: float | None, digits: int = 1) -> float | 
 
 async def _window(session: AsyncSession, scope: Scope, first: date, last: date) -> dict[str, Any]:
     """Sums of the rollup over [first, last] (local days)."""
-    row = (await session.execute(_stats(
+    row = (await session.execute(stats_query(
         scope, func.coalesce(func.sum(ReportDailyStats.received), 0),
         func.coalesce(func.sum(ReportDailyStats.resolved), 0),
         func.coalesce(func.sum(ReportDailyStats.resolved_on_time), 0),
@@ -98,12 +98,12 @@ async def report_figures(*, session: AsyncSession, scope: Scope, now: datetime |
     today = local_day(now)
     today_start, _ = day_bounds(today)
     week_start, _ = day_bounds(today - timedelta(days=today.weekday()))
-    open_n = await session.scalar(_reports(scope, func.count(Report.id)).where(_open())) or 0
-    overdue = await session.scalar(_reports(scope, func.count(Report.id)).where(
-        _open(), Report.due_at.is_not(None), Report.due_at < now)) or 0
-    received_today = await session.scalar(_reports(scope, func.count(Report.id)).where(
+    open_n = await session.scalar(reports_query(scope, func.count(Report.id)).where(open_clause())) or 0
+    overdue = await session.scalar(reports_query(scope, func.count(Report.id)).where(
+        open_clause(), Report.due_at.is_not(None), Report.due_at < now)) or 0
+    received_today = await session.scalar(reports_query(scope, func.count(Report.id)).where(
         Report.created_at >= today_start)) or 0
-    resolved_week = await session.scalar(_reports(scope, func.count(Report.id)).where(
+    resolved_week = await session.scalar(reports_query(scope, func.count(Report.id)).where(
         Report.resolved_at >= week_start)) or 0
     last30 = await _window(session, scope, today - timedelta(days=29), today)
     prev30 = await _window(session, scope, today - timedelta(days=59), today - timedelta(days=30))
@@ -127,11 +127,11 @@ async def open_by_agency(*, session: AsyncSession, scope: Scope, now: datetime |
     now = now or utcnow()
     rows: dict[int | None, dict[str, Any]] = {}
     for agency_id, n in await session.execute(
-        _reports(scope, Report.agency_id, func.count(Report.id)).where(_open()).group_by(Report.agency_id)):
+        reports_query(scope, Report.agency_id, func.count(Report.id)).where(open_clause()).group_by(Report.agency_id)):
         rows[agency_id] = {"open": n, "overdue": 0}
     for agency_id, n in await session.execute(
-        _reports(scope, Report.agency_id, func.count(Report.id))
-        .where(_open(), Report.due_at.is_not(None), Report.due_at < now).group_by(Report.agency_id)):
+        reports_query(scope, Report.agency_id, func.count(Report.id))
+        .where(open_clause(), Report.due_at.is_not(None), Report.due_at < now).group_by(Report.agency_id)):
         rows.setdefault(agency_id, {"open": 0, "overdue": 0})["overdue"] = n
     agencies = {a.id: a for a in (await session.scalars(
         select(Agency).where(Agency.id.in_([k for k in rows if k is not None])))).all()}
@@ -145,7 +145,7 @@ async def open_by_agency(*, session: AsyncSession, scope: Scope, now: datetime |
 async def open_by_channel(*, session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
     """Open reports per source channel (Zalo, Telegram, hotline, portal, camera, …)."""
     rows = await session.execute(
-        _reports(scope, Report.channel, func.count(Report.id)).where(_open()).group_by(Report.channel))
+        reports_query(scope, Report.channel, func.count(Report.id)).where(open_clause()).group_by(Report.channel))
     return sorted(({"channel": c, "open": n} for c, n in rows), key=lambda r: (-r["open"], r["channel"]))
 
 

@@ -64,3 +64,6 @@ async def mixed_reports(session: AsyncSession, report_factory: Callable[..., Awa
         reports.append(report)
     await session.commit()  # the connection back to the pool (SQLite has one) for the jobs' own sessions
     return reports
+
+
+from tests.admin.conftest import browser, page, site, site_live  # noqa: E402, F401  (the staff site's live server and Chromium)
