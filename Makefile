@@ -24,12 +24,13 @@ run: install
 	@echo ""
 	$(BIN)/phananh serve --host 127.0.0.1 --port 8000
 
-# Debian packages the real-PostgreSQL, real-browser and real-Redis tests need (installed only when missing).
+# Debian packages the real-PostgreSQL, real-browser, real-Redis and real-MQTT tests need (installed only when missing).
 system-deps:
 	@missing=""; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	{ command -v mosquitto || test -x /usr/sbin/mosquitto; } >/dev/null 2>&1 || missing="$$missing mosquitto"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -45,7 +46,7 @@ lint: install
 
 bench: install system-deps
 	@command -v wrk >/dev/null || { apt-get install -y -qq wrk >/dev/null 2>&1 || echo "wrk not installed: the API load comes from aiohttp"; }
-	$(BIN)/python -m backend.bench
+	$(BIN)/python -m bench
 
 rasa: install
 	bash nlu/scripts/rasa.sh all

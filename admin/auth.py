@@ -1,9 +1,10 @@
 """Staff-site sessions and CSRF.
 
-The session is a signed cookie (HttpOnly, SameSite=Lax) holding the user id and the user's
-token_version, so a password change or deactivation ends every session at once. Every form
-carries a CSRF token that must equal the one in the `pa_csrf` cookie (HttpOnly, SameSite=Lax):
-a forged cross-site POST cannot read or set that cookie."""
+The session lives on the server (backend/staff/sessions.py): the `pa_session` cookie (HttpOnly,
+SameSite=Lax, Secure on https) holds a random token, and logout, a password or role change and
+deactivation end it there, so a copied cookie stops working at once. Every form carries a CSRF
+token: with a session, an HMAC of that session's token (bound to it, worthless without it);
+before sign-in (the login form, the portal's forms), a token that must equal the `pa_csrf` cookie."""
 
 from __future__ import annotations
 
@@ -13,13 +14,12 @@ from fastapi import Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.config import get_settings
-from backend.core.security import csrf_matches, new_csrf_token, sign, unsign
+from backend.core.security import csrf_matches, new_csrf_token
+from backend.staff import sessions
 from backend.staff.models import User
 
-SESSION_COOKIE = "pa_session"
+SESSION_COOKIE = sessions.COOKIE
 CSRF_COOKIE = "pa_csrf"
-SESSION_PURPOSE = "admin-session"
-SESSION_HOURS = 12
 
 
 class LoginRequired(Exception):
@@ -34,41 +34,38 @@ def _secure() -> bool:
     return get_settings().base_url.startswith("https://")
 
 
-def start_session(response: Response, user: User) -> None:
-    token = sign({"uid": user.id, "v": user.token_version}, purpose=SESSION_PURPOSE)
-    response.set_cookie(SESSION_COOKIE, token, max_age=SESSION_HOURS * 3600, httponly=True, samesite="lax",
-                        secure=_secure(), path="/")
-    set_csrf_cookie(response, new_csrf_token())
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
-def end_session(response: Response) -> None:
+async def start_session(request: Request, response: Response, session: AsyncSession, user: User) -> None:
+    await sessions.end(session=session, token=request.cookies.get(SESSION_COOKIE))  # no session fixation
+    started = await sessions.begin(session=session, user=user, ip=client_ip(request),
+                                   user_agent=request.headers.get("user-agent"))
+    response.set_cookie(SESSION_COOKIE, started.token, max_age=get_settings().admin_session_hours * 3600,
+                        httponly=True, samesite="lax", secure=_secure(), path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+async def end_session(request: Request, response: Response, session: AsyncSession) -> None:
+    await sessions.end(session=session, token=request.cookies.get(SESSION_COOKIE))
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
 
 
 async def session_user(request: Request, session: AsyncSession) -> User | None:
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        return None
-    data = unsign(token, purpose=SESSION_PURPOSE, max_age=SESSION_HOURS * 3600)
-    if not isinstance(data, dict):
-        return None
-    user = await session.get(User, data.get("uid"))
-    if user is None or not user.active or user.token_version != data.get("v"):
-        return None
-    return user
-
-
-async def request_is_staff(request: Request, session: AsyncSession) -> bool:
-    """Used by GET /media/{id}: staff may see photos not yet approved for the public."""
-    return await session_user(request, session) is not None
+    return await sessions.user_of(session=session, token=request.cookies.get(SESSION_COOKIE))
 
 
 # --- CSRF ---------------------------------------------------------------------------------------
 
 
 def csrf_token(request: Request) -> str:
-    """The token for forms on this page; a new one is made (and set by `remember_csrf`) if absent."""
+    """The token for forms on this page: the session's, or (no session cookie) the pre-sign-in
+    token, made and set by `remember_csrf` when absent."""
+    session_token = request.cookies.get(SESSION_COOKIE)
+    if session_token:
+        return sessions.csrf_for(session_token)
     token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
     if not token:
         token = new_csrf_token()
@@ -90,6 +87,8 @@ async def verified_form(request: Request) -> Any:
     """The posted form, after checking its CSRF token (form field or X-CSRF-Token header)."""
     form = await request.form()
     given = form.get("csrf_token") or request.headers.get("x-csrf-token")
-    if not csrf_matches(request.cookies.get(CSRF_COOKIE), given if isinstance(given, str) else None):
+    session_token = request.cookies.get(SESSION_COOKIE)
+    expected = sessions.csrf_for(session_token) if session_token else request.cookies.get(CSRF_COOKIE)
+    if not csrf_matches(expected, given if isinstance(given, str) else None):
         raise CsrfFailed()
     return form

@@ -4,9 +4,9 @@ suggests places, similar open reports nearby are shown), look-ups, the caller's 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from admin.deps import Form, StaffUser, actor, audit, require
@@ -104,8 +104,10 @@ async def places(session: SessionDep, user: StaffUser, q: str = "") -> JSONRespo
 
 
 @router.get("/api/nearby")
-async def nearby(session: SessionDep, user: StaffUser, address: str = "", latitude: float | None = None,
-                 longitude: float | None = None, category: str = "") -> JSONResponse:
+async def nearby(session: SessionDep, user: StaffUser, address: Annotated[str, Query(max_length=500)] = "",
+                 latitude: Annotated[float | None, Query(ge=-90, le=90)] = None,
+                 longitude: Annotated[float | None, Query(ge=-180, le=180)] = None,
+                 category: Annotated[str, Query(max_length=64)] = "") -> JSONResponse:
     """Open reports near the typed address (or point), so the operator can add the caller as a
     supporter instead of filing a duplicate."""
     from backend.geo import service as geo_service
@@ -123,8 +125,8 @@ async def nearby(session: SessionDep, user: StaffUser, address: str = "", latitu
             category_id = (await catalog_service.get_category(session=session, code=category)).id
         except DomainError:
             category_id = None
-    reports = await nearby_open(session=session, category_id=category_id, latitude=latitude, longitude=longitude,
-                                radius_m=250)
+    reports = await nearby_open(session=session, actor=actor(user), category_id=category_id, latitude=latitude,
+                                longitude=longitude, radius_m=250)
     return JSONResponse({"place": {"latitude": latitude, "longitude": longitude}, "items": [
         {"code": r.code, "category": r.category.name, "status": r.status, "address": r.address or "",
          "description": r.description[:120]} for r in reports

@@ -15,6 +15,7 @@ from admin.web import HtmlRoute, render
 from backend.catalog import service as catalog_service
 from backend.core.deps import SessionDep
 from backend.core.errors import NotFound, ValidationFailed
+from backend.core.params import Id, Page, Text
 from backend.staff import service as staff_service
 from backend.staff.models import Role, User
 
@@ -81,16 +82,29 @@ async def user_create(request: Request, session: SessionDep, user: StaffUser, fo
 
 
 @router.post("/users/{user_id}/active")
-async def user_active(request: Request, session: SessionDep, user: StaffUser, user_id: int, form: Form) -> Response:
+async def user_active(request: Request, session: SessionDep, user: StaffUser, user_id: Id, form: Form) -> Response:
     require(user, Role.admin)
     target = await session.get(User, user_id)
     if target is None:
         raise NotFound("Không tìm thấy tài khoản")
     if target.id == user.id:
         raise ValidationFailed("Không thể tự khóa tài khoản của mình")
-    target.active = _flag(form, "active")
-    target.token_version += 1  # ends the account's sessions and tokens
+    await staff_service.set_active(session=session, user=target, active=_flag(form, "active"))  # ends its sessions
     audit(session, request, user, "user_activate" if target.active else "user_deactivate", target.username)
+    return done("users")
+
+
+@router.post("/users/{user_id}/role")
+async def user_role(request: Request, session: SessionDep, user: StaffUser, user_id: Id, form: Form) -> Response:
+    require(user, Role.admin)
+    target = await session.get(User, user_id)
+    if target is None:
+        raise NotFound("Không tìm thấy tài khoản")
+    if target.id == user.id:
+        raise ValidationFailed("Không thể tự đổi vai trò của mình")
+    role, agency = _text(form, "role"), _text(form, "agency") or None
+    await staff_service.set_role(session=session, user=target, role=role, agency_code=agency)  # ends its sessions
+    audit(session, request, user, "user_role", target.username, role=role, agency=agency)
     return done("users")
 
 
@@ -139,7 +153,7 @@ async def routing(request: Request, session: SessionDep, user: StaffUser, saved:
 
 
 @router.post("/routing/{rule_id}")
-async def rule_save(request: Request, session: SessionDep, user: StaffUser, rule_id: int, form: Form) -> Response:
+async def rule_save(request: Request, session: SessionDep, user: StaffUser, rule_id: Id, form: Form) -> Response:
     """rule_id 0 adds a rule."""
     require(user, Role.admin)
     rule = await catalog_service.save_rule(
@@ -159,7 +173,7 @@ async def deadlines(request: Request, session: SessionDep, user: StaffUser, save
 
 
 @router.post("/deadlines/{policy_id}")
-async def deadline_save(request: Request, session: SessionDep, user: StaffUser, policy_id: int, form: Form) -> Response:
+async def deadline_save(request: Request, session: SessionDep, user: StaffUser, policy_id: Id, form: Form) -> Response:
     require(user, Role.admin)
     amount, unit = _int(form, "amount", 0) or 0, _text(form, "unit")
     await catalog_service.update_deadline(session=session, policy_id=policy_id, amount=amount, unit=unit)
@@ -186,7 +200,7 @@ async def area_save(request: Request, session: SessionDep, user: StaffUser, code
 
 
 @router.get("/audit")
-async def audit_log(request: Request, session: SessionDep, user: StaffUser, q: str = "", page: int = 1) -> Response:
+async def audit_log(request: Request, session: SessionDep, user: StaffUser, q: Text = "", page: Page = 1) -> Response:
     require(user, *MANAGERS)
     stmt = select(AuditLog).order_by(AuditLog.id.desc()).limit(100).offset((max(page, 1) - 1) * 100)
     if q.strip():

@@ -13,10 +13,13 @@ from sqlalchemy import select
 
 from admin.deps import Form
 from admin.web import HtmlRoute, render
+from backend.core import ratelimit
 from backend.core.actor import Actor
+from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.core.deps import SessionDep
 from backend.core.errors import DomainError, NotFound
+from backend.core.masking import public_text
 from backend.dashboard import service as dashboard_service
 from backend.reports import links, present, queries
 from backend.reports import service as reports_service
@@ -26,17 +29,13 @@ from backend.reports.store import normalize_code
 
 router = APIRouter(route_class=HtmlRoute, include_in_schema=False)
 CODE_RE = re.compile(r"^PA-[0-9A-Z]{6,}$")
-PHONE_RE = re.compile(r"(?<!\d)(\+?84|0)(\d[\s.\-]?){8,10}(?!\d)")
-
-
-def public_text(text: str) -> str:
-    """Hide phone numbers a citizen typed into a description before it is shown publicly."""
-    return PHONE_RE.sub(lambda m: m.group(0)[:3] + "•••••••", text)
 
 
 @router.get("/")
 async def home(request: Request, session: SessionDep, code: str = "") -> Response:
     if code.strip():
+        if len(code) > 40:
+            raise NotFound("Mã phản ánh không hợp lệ")
         wanted = normalize_code(code)
         if not wanted.startswith("PA-"):
             wanted = "PA-" + wanted
@@ -75,8 +74,11 @@ _STATUS_COLORS = {"new": "#3538cd", "assigned": "#0b5cad", "in_progress": "#dc68
 
 @router.get("/reports/{code}")
 async def public_report(request: Request, session: SessionDep, code: str) -> Response:
-    if not CODE_RE.match(normalize_code(code)):
-        raise NotFound(f"Không tìm thấy phản ánh {code}")
+    if len(code) > 40 or not CODE_RE.match(normalize_code(code)):
+        raise NotFound("Không tìm thấy phản ánh")
+    # Tracking codes are short: a client trying codes by the thousand is held (429, Retry-After).
+    await ratelimit.check("lookup", request.client.host if request.client else "unknown",
+                          get_settings().lookup_per_minute)
     report = await queries.get_public(session=session, code=code)
     shown = present.full(report, public_only=True)
     return render(request, "portal/report.html", report=shown, description=public_text(shown.description),

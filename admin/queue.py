@@ -8,11 +8,14 @@ from typing import Any
 
 from starlette.datastructures import QueryParams
 
+from backend.core.errors import ValidationFailed
 from backend.reports.models import Report
 from backend.reports.queries import ReportFilter
 
 PAGE_SIZE = 50
+MAX_PAGE = 100_000
 FILTER_KEYS = ("status", "category", "area", "agency", "channel", "overdue", "q", "sort")
+MAX_FILTER_CHARS = 200
 
 
 @dataclass
@@ -23,11 +26,12 @@ class QueueQuery:
     @classmethod
     def parse(cls, query: QueryParams) -> QueueQuery:
         params = {k: query.get(k, "").strip() for k in FILTER_KEYS if query.get(k, "").strip()}
-        try:
-            page = max(int(query.get("page", "1")), 1)
-        except ValueError:
-            page = 1
-        return cls(params, page)
+        if any(len(v) > MAX_FILTER_CHARS for v in params.values()):
+            raise ValidationFailed(f"Bộ lọc dài quá {MAX_FILTER_CHARS} ký tự")
+        raw = query.get("page", "1").strip() or "1"
+        if not raw.isdigit() or len(raw) > 6 or not 1 <= int(raw) <= MAX_PAGE:
+            raise ValidationFailed(f"Số trang không hợp lệ: trang từ 1 đến {MAX_PAGE}")
+        return cls(params, int(raw))
 
     def filter(self, limit: int = PAGE_SIZE) -> ReportFilter:
         p = self.params

@@ -18,7 +18,8 @@ from backend.catalog import service as catalog_service
 from backend.core import tabular
 from backend.core.db import utcnow
 from backend.core.deps import SessionDep
-from backend.core.errors import AuthenticationFailed, ValidationFailed
+from backend.core.errors import AuthenticationFailed, TooManyRequests, ValidationFailed
+from backend.core.params import Id
 from backend.notifications.models import Outbox
 from backend.reports import policy, queries, timeline
 from backend.reports import service as reports_service
@@ -48,19 +49,25 @@ async def login_page(request: Request, next: str = "/admin/", msg: str = "") -> 
 
 @router.post("/login")
 async def login(request: Request, session: SessionDep, form: Form) -> Response:
-    username = str(form.get("username", "")).strip()
+    username = str(form.get("username", "")).strip()[:120]
     target = _safe_next(str(form.get("next", "")))
     try:
         user = await staff_service.authenticate(session=session, username=username,
-                                                password=str(form.get("password", "")))
+                                                password=str(form.get("password", ""))[:1024],
+                                                ip=auth.client_ip(request))
+    except TooManyRequests as exc:
+        audit(session, request, None, "login_throttled", username, retry_after=exc.retry_after)
+        await session.commit()
+        response = render(request, "login.html", status_code=429, next=target, message="", error=exc.message)
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     except AuthenticationFailed as exc:
         audit(session, request, None, "login_failed", username)
-        await session.commit()  # keep the failure count (lockout) although the login fails
-        return render(request, "login.html", status_code=401, next=target, message="",
-                      error=exc.message.split(" / ")[0])
+        await session.commit()  # keep the failure count (throttling) although the login fails
+        return render(request, "login.html", status_code=401, next=target, message="", error=exc.message)
     audit(session, request, user, "login", username)
     response = RedirectResponse(target, status_code=303)
-    auth.start_session(response, user)
+    await auth.start_session(request, response, session, user)
     return response
 
 
@@ -68,7 +75,7 @@ async def login(request: Request, session: SessionDep, form: Form) -> Response:
 async def logout(request: Request, session: SessionDep, user: StaffUser, form: Form) -> Response:
     audit(session, request, user, "logout", user.username)
     response = RedirectResponse("/admin/login", status_code=303)
-    auth.end_session(response)
+    await auth.end_session(request, response, session)
     return response
 
 
@@ -88,7 +95,7 @@ async def password_change(request: Request, session: SessionDep, user: StaffUser
         return render(request, "password.html", status_code=400, error=exc.message.split(" / ")[0])
     audit(session, request, user, "password_change", user.username)
     response = RedirectResponse(f"/admin/login?msg={quote(texts.PASSWORD_CHANGED)}", status_code=303)
-    auth.end_session(response)
+    await auth.end_session(request, response, session)
     return response
 
 
@@ -151,7 +158,7 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
     nearby: list[Any] = []
     if report.latitude is not None and report.longitude is not None and report.is_open:
         nearby = await nearby_open(
-            session=session, category_id=None, latitude=report.latitude, longitude=report.longitude,
+            session=session, actor=actor(user), category_id=None, latitude=report.latitude, longitude=report.longitude,
             radius_m=250, exclude_id=report.id,
         )
     return render(request, "report.html", report=report, outbox=outbox, nearby=nearby, message=msg, now=utcnow(),
@@ -160,7 +167,7 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
                   can_recategorize=user.role != Role.hotline or report.status == "new",
                   before=[a for a in report.attachments if a.kind == "before"],
                   after=[a for a in report.attachments if a.kind == "after"],
-                  **await _choices(session))
+                  **await contact.report_context(session, report), **await _choices(session))
 
 
 @router.post("/reports/{code}/action")
@@ -206,7 +213,7 @@ async def report_category(request: Request, session: SessionDep, user: StaffUser
 
 
 @router.post("/reports/{code}/photos/{attachment_id}")
-async def report_photo(request: Request, session: SessionDep, user: StaffUser, code: str, attachment_id: int,
+async def report_photo(request: Request, session: SessionDep, user: StaffUser, code: str, attachment_id: Id,
                        form: Form) -> Response:
     report = await queries.get(session=session, code=code, actor=actor(user))
     public = form.get("public") == "1"
@@ -242,8 +249,13 @@ async def report_rating(request: Request, session: SessionDep, user: StaffUser, 
     return back(report.code, f"Đã ghi nhận đánh giá {stars} sao")
 
 
-from admin import hotline, ioc, manage  # noqa: E402  (sub-routers share this router's prefix and error pages)
+from admin import apikeys, cameras, contact, hotline, indicators, ioc, manage, monitoring  # noqa: E402  (sub-routers share this router's prefix and error pages)
 
 router.include_router(hotline.router)
+router.include_router(apikeys.router)
 router.include_router(manage.router)
+router.include_router(contact.router)
+router.include_router(cameras.router)
+router.include_router(monitoring.router)
+router.include_router(indicators.router)
 router.include_router(ioc.router)

@@ -11,17 +11,22 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Request, Response
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from admin import auth, texts
 from backend.core.config import get_settings
 from backend.core.db import utcnow
-from backend.core.errors import DomainError
+from backend.core.errors import DomainError, TooManyRequests
 from backend.core.logging import get_logger
+from backend.core.masking import mask_phone, public_text
+from backend.reports.media_access import media_url
 
 log = get_logger(__name__)
+BAD_PARAMETER = "Địa chỉ trang có tham số không hợp lệ."
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
 
@@ -49,18 +54,15 @@ def countdown(due: datetime | None, now: datetime | None = None) -> str:
     return f"còn {span(delta)}" if delta.total_seconds() >= 0 else f"quá hạn {span(delta)}"
 
 
-def mask_phone(phone: str | None) -> str:
-    if not phone:
-        return ""
-    return phone[:3] + "•" * max(len(phone) - 6, 2) + phone[-3:] if len(phone) > 6 else "•" * len(phone)
-
-
 env = TEMPLATES.env
-env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, urlquote=lambda v: quote(str(v)))
+env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, public_text=public_text,
+                   urlquote=lambda v: quote(str(v)))
 env.globals.update(
     STATUS=texts.STATUS_LABELS, ROLES=texts.ROLE_LABELS, CHANNELS=texts.CHANNEL_LABELS,
     EVENTS=texts.EVENT_LABELS, BUTTONS=texts.BUTTON_LABELS, OUTBOX=texts.OUTBOX_LABELS,
-    OUTBOX_KINDS=texts.OUTBOX_KINDS, UNITS=texts.UNIT_LABELS,
+    OUTBOX_KINDS=texts.OUTBOX_KINDS, media_url=media_url, UNITS=texts.UNIT_LABELS, ROUTES=texts.ROUTE_LABELS,
+    RECEIPTS=texts.RECEIPT_LABELS, CALLBACK_REASONS=texts.CALLBACK_REASONS,
+    zalo_verification=lambda: (get_settings().zalo_site_verification or "").strip(),  # meta tag on /
 )
 
 
@@ -97,11 +99,17 @@ class HtmlRoute(APIRoute):
                 return RedirectResponse(f"/admin/login?next={quote(target)}", status_code=303)
             except auth.CsrfFailed:
                 return error_page(request, 403, texts.CSRF_FAILED)
+            except RequestValidationError as exc:  # a path or query parameter of the wrong type or size
+                if request.headers.get("accept", "").startswith("application/json"):
+                    return JSONResponse({"error": "validation_error", "detail": BAD_PARAMETER,
+                                         "errors": jsonable_encoder(exc.errors())}, status_code=422)
+                return error_page(request, 400, BAD_PARAMETER)
             except DomainError as exc:
                 if request.headers.get("accept", "").startswith("application/json"):
-                    from fastapi.responses import JSONResponse
-
                     return JSONResponse({"error": exc.code, "detail": exc.message}, status_code=exc.status_code)
-                return error_page(request, exc.status_code, exc.message)
+                page = error_page(request, exc.status_code, exc.message)
+                if isinstance(exc, TooManyRequests):
+                    page.headers["Retry-After"] = str(exc.retry_after)
+                return page
 
         return route

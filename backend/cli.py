@@ -14,6 +14,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backend.core.config import get_settings
+from backend.monitoring.indicators import cli as indicators_cli
+from backend.open311.cli import app as apikey_app
 
 T = TypeVar("T")
 
@@ -22,10 +24,14 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 user_app = typer.Typer(help="Staff accounts.", no_args_is_help=True)
 bot_app = typer.Typer(help="Chat bots.", no_args_is_help=True)
 jobs_app = typer.Typer(help="Scheduled jobs: list them or run one now.", no_args_is_help=True)
+cameras_app = typer.Typer(help="Cameras: the MQTT ingest (Frigate events, traffic counts).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(bot_app, name="bot")
 app.add_typer(jobs_app, name="jobs")
+app.add_typer(cameras_app, name="cameras")
+app.add_typer(indicators_cli.app, name="indicators")
+app.add_typer(apikey_app, name="apikey")
 console = Console()
 err = Console(stderr=True)
 
@@ -39,7 +45,7 @@ def _mount_nlu() -> None:
 
 
 def fail(message: str) -> None:
-    err.print(f"[bold red]Lỗi / error:[/] {message}")
+    err.print(f"[bold red]Lỗi:[/] {message}")
     raise typer.Exit(1)
 
 
@@ -74,33 +80,44 @@ def db_upgrade(revision: str = "head") -> None:
 
 
 async def _seed(demo: bool) -> dict[str, int]:
+    from backend.cameras.loader import load_cameras
     from backend.catalog.loader import load_reference
     from backend.core.db import dispose_engine, session_scope
     from backend.core.migrate import upgrade
     from backend.geo import service as geo_service
+    from backend.monitoring.indicators.registry import load_registry
+    from backend.monitoring.sites.loader import load_sites
 
     settings = get_settings()
     await upgrade()
     counts: dict[str, int] = {}
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console) as bar:
-        task = bar.add_task("Dữ liệu danh mục / reference data", total=6)
+        task = bar.add_task("Dữ liệu danh mục", total=6)
         async with session_scope() as session:
             result = await load_reference(
                 session=session, data_dir=settings.data_dir, progress=lambda _n: bar.advance(task)
             )
+            counts.update(await load_registry(session=session, data_dir=settings.data_dir))
         counts.update(result.counts)
+        async with session_scope() as session:
+            counts.update(await load_sites(session=session, data_dir=settings.data_dir))
         geo_service.invalidate_cache()
+        async with session_scope() as session:
+            counts.update(await load_cameras(session=session, data_dir=settings.data_dir))
         if demo:
             from backend.demo import load_demo, read_demo
+            from backend.monitoring.indicators.demo import load_indicator_demo
 
             total = len(read_demo(settings.data_dir).get("reports", []))
-            demo_task = bar.add_task("Dữ liệu mẫu / demo data", total=total)
+            demo_task = bar.add_task("Dữ liệu mẫu", total=total)
             async with session_scope() as session:
                 loaded = await load_demo(
                     session=session, data_dir=settings.data_dir, progress=lambda: bar.advance(demo_task)
                 )
             bar.update(demo_task, completed=total)
             counts.update({f"demo {k}": v for k, v in loaded.items()})
+            async with session_scope() as session:
+                counts.update(await load_indicator_demo(session=session, data_dir=settings.data_dir))
     await dispose_engine()
     return counts
 
@@ -115,7 +132,7 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="add demo staff accou
     except DataError as exc:
         fail(str(exc))
         return
-    table = Table(title="Đã nạp / loaded")
+    table = Table(title="Đã nạp")
     table.add_column("data")
     table.add_column("rows", justify="right")
     for name, n in counts.items():
@@ -160,9 +177,9 @@ def user_add(
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Mật khẩu / password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt("Mật khẩu", hide_input=True, confirmation_prompt=True)
     run(_add_user(username, password, role, agency, full_name))
-    console.print(f"[green]Đã tạo / created[/] {username} ({role}{', ' + agency if agency else ''})")
+    console.print(f"[green]Đã tạo[/] {username} ({role}{', ' + agency if agency else ''})")
 
 
 @user_app.command("contact")
@@ -323,6 +340,24 @@ def scheduler() -> None:
     _install_edges()
     run(_prepare_database())
     asyncio.run(run_forever())
+
+
+@cameras_app.command("ingest")
+def cameras_ingest() -> None:
+    """Subscribe to Frigate's events and the traffic counts on MQTT_URL (one leader at a time)."""
+    from backend.cameras.ingest import Broker, run_until_signalled
+
+    url = get_settings().mqtt_url
+    if not url:
+        fail("MQTT_URL is not set: e.g. MQTT_URL=mqtt://user:pass@127.0.0.1:1883")
+        return
+    try:
+        Broker.parse(url)
+    except ValueError as exc:
+        fail(str(exc))
+    run(_prepare_database())
+    console.print(f"[bold green]Camera ingest[/] from {url.split('@')[-1]} (lease camera-ingest)")
+    asyncio.run(run_until_signalled(url))
 
 
 @jobs_app.command("list")

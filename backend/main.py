@@ -4,28 +4,28 @@ from __future__ import annotations
 
 import gc
 import importlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.core import docs, jobs
 from backend.core.config import get_settings
-from backend.core.db import dispose_engine, get_engine, get_sessionmaker
-from backend.core.errors import DomainError, NotFound
+from backend.core.db import dispose_engine, get_engine
+from backend.core.errors import DomainError, TooManyRequests
+from backend.core.headers import SecurityHeaders
 from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
 from backend.notifications import channels, email
-from bot import cli as terminal
 from bot.dialogue import scheduled as dialogue_jobs
 from bot.telegram import render as telegram
-from bot.zalo import render as zalo
+from bot.zalo import delivery as zalo_delivery
 from bot.zalo import scheduled as zalo_jobs
 from bot.zalo import worker as zalo_worker
 
@@ -35,15 +35,20 @@ log = get_logger(__name__)
 # and the attribute holding an APIRouter. Missing modules are skipped so the core runs alone.
 EXTRA_ROUTERS = (
     "bot.zalo.webhook:router",
+    "bot.zalo.site:router",
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
     "backend.dashboard.views:router",
+    "backend.cameras.views:router",
+    "backend.monitoring.sites.views:router",
+    "backend.monitoring.indicators.views:router", "backend.monitoring.public_services.views:router",
     "admin.views:router",
     "admin.portal:router",
 )
 
 # Startup/shutdown hooks contributed the same way (Telegram polling, scheduler).
-LIFESPAN_HOOKS = ("backend.scheduler:lifespan_hook", "bot.telegram.runner:lifespan_hook")
+LIFESPAN_HOOKS = ("backend.scheduler:lifespan_hook", "bot.telegram.runner:lifespan_hook",
+                  "backend.cameras.ingest:lifespan_hook")
 
 
 def _optional(path: str) -> Any | None:
@@ -62,11 +67,20 @@ def install_edges() -> None:
     outbox sender and recovery hook (backend/notifications/channels.py), and the bots' scheduled
     jobs (backend/core/jobs.py). Called by every entry point that may send or run jobs (`phananh
     serve`, `phananh scheduler`, `phananh jobs`, the bots); idempotent."""
-    channels.register("zalo", zalo.send_messages, recover=zalo_worker.recover)
+    channels.register("zalo", zalo_delivery.send_outbox, recover=zalo_worker.recover)
     channels.register("telegram", telegram.send_notification, recover=telegram.recover)
-    channels.register("cli", terminal.send_notification)
     channels.register("email", email.send_messages)  # staff alerts
     jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)
+
+
+MACHINE_PREFIXES = ("/api/", "/open311/", "/webhooks/", "/media/", "/static/", "/docs-assets/", "/healthz")
+NOT_FOUND_TEXT = "Không tìm thấy trang này. Đường dẫn có thể đã sai hoặc trang không còn nữa."
+METHOD_TEXT = "Trang này không nhận yêu cầu kiểu này."
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page gets a Vietnamese HTML error; the JSON API keeps JSON errors."""
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(MACHINE_PREFIXES)
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
@@ -76,10 +90,11 @@ def _error(status: int, code: str, message: str, **extra: Any) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         resp = _error(exc.status_code, exc.code, exc.message, **({"field": exc.field} if exc.field else {}))
-        if headers:
-            resp.headers.update(headers)
+        if exc.status_code == 401:
+            resp.headers["WWW-Authenticate"] = "Bearer"
+        if isinstance(exc, TooManyRequests):
+            resp.headers["Retry-After"] = str(exc.retry_after)
         return resp
 
     @app.exception_handler(RequestValidationError)
@@ -89,18 +104,22 @@ def install_error_handlers(app: FastAPI) -> None:
             loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
             errors.append({"field": loc, "message": err.get("msg", "invalid")})
         if any(e.get("type") == "json_invalid" for e in exc.errors()):
-            return _error(400, "malformed_json", "Dữ liệu JSON không hợp lệ / malformed JSON body", errors=errors)
+            return _error(400, "malformed_json", "Dữ liệu JSON không hợp lệ", errors=errors)
         message = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"] for e in errors)
         return _error(422, "validation_error", message or "invalid input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (404, 405) and _wants_page(request):  # a person's browser, not a client
+            page: Callable[[Request, int, str], Response] | None = _optional("admin.web:error_page")
+            if page is not None:
+                return page(request, exc.status_code, NOT_FOUND_TEXT if exc.status_code == 404 else METHOD_TEXT)
         return _error(exc.status_code, "http_error", str(exc.detail))
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", error=str(exc))
-        return _error(500, "internal_error", "Lỗi hệ thống, vui lòng thử lại / internal error")
+        return _error(500, "internal_error", "Lỗi hệ thống, vui lòng thử lại")
 
 
 class ParseIn(BaseModel):
@@ -150,9 +169,11 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
     docs.install(app)
 
     from backend.catalog.views import router as catalog_router
+    from backend.reports.media_views import router as media_router
     from backend.reports.views import router as reports_router
     from backend.staff.views import router as auth_router
 
@@ -168,7 +189,9 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
             async with get_engine().connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # the point of a health check is to report this, not raise
-            return JSONResponse(status_code=503, content={"status": "error", "database": str(exc)})
+            # The error text names hosts, users and drivers: it goes to the log, not to the public.
+            log.error("health check: database unreachable", error=str(exc), error_type=type(exc).__name__)
+            return JSONResponse(status_code=503, content={"status": "error", "database": "failing"})
         return JSONResponse(
             {
                 "status": "ok",
@@ -184,23 +207,7 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
 
         return await nlu_service.parse(body.text)
 
-    @app.get("/media/{attachment_id}", include_in_schema=False)
-    async def media(attachment_id: int, request: Request) -> FileResponse:
-        """A photo: public once approved; staff (admin session or bearer) see all."""
-        from backend.reports.media import media_path
-        from backend.reports.models import Attachment
-
-        async with get_sessionmaker()() as session:
-            attachment = await session.get(Attachment, attachment_id)
-            allowed = attachment is not None and (attachment.public or await _is_staff(request, session))
-        if not allowed or attachment is None:
-            raise NotFound("Không tìm thấy ảnh / photo not found")
-        path = media_path(attachment.sha256, attachment.content_type)
-        if not path.exists():
-            raise NotFound("Không tìm thấy ảnh / photo not found")
-        return FileResponse(
-            path, media_type=attachment.content_type, headers={"Cache-Control": "private, max-age=3600"}
-        )
+    app.include_router(media_router)
 
     for path in EXTRA_ROUTERS:
         router = _optional(path)
@@ -210,18 +217,3 @@ def create_app(*, with_hooks: bool = True) -> FastAPI:
     if static_mount is not None:
         static_mount(app)
     return app
-
-
-async def _is_staff(request: Request, session: Any) -> bool:
-    from backend.core.errors import AuthenticationFailed
-    from backend.staff import service as staff_service
-
-    auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        try:
-            await staff_service.user_from_token(session=session, token=auth[7:])
-            return True
-        except AuthenticationFailed:
-            return False
-    checker: Callable[[Request, Any], Awaitable[bool]] | None = _optional("admin.auth:request_is_staff")
-    return bool(checker and await checker(request, session))

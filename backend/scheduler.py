@@ -22,6 +22,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
+from backend.cameras.scheduled import JOBS as CAMERA_JOBS
 from backend.core import jobs as job_registry
 from backend.core import lease
 from backend.core.config import get_settings
@@ -30,8 +31,11 @@ from backend.core.errors import NotFound
 from backend.core.jobs import Job
 from backend.core.logging import get_logger
 from backend.dashboard.scheduled import JOBS as DASHBOARD_JOBS
+from backend.monitoring.indicators.scheduled import JOBS as INDICATOR_JOBS
+from backend.monitoring.sites.scheduled import JOBS as SITE_JOBS
 from backend.notifications.scheduled import JOBS as NOTIFICATION_JOBS
 from backend.reports.scheduled import JOBS as REPORT_JOBS
+from backend.staff.scheduled import JOBS as STAFF_JOBS
 
 log = get_logger(__name__)
 
@@ -39,11 +43,16 @@ LEASE_NAME = "scheduler"
 LEASE_SECONDS = 60
 RENEW_SECONDS = 20
 
+
 # The domains' jobs, one line per domain module.
 DOMAIN_JOBS: list[Job] = [
     *REPORT_JOBS,
     *NOTIFICATION_JOBS,
     *DASHBOARD_JOBS,
+    *CAMERA_JOBS,
+    *SITE_JOBS,
+    *INDICATOR_JOBS,
+    *STAFF_JOBS,
 ]
 
 

@@ -13,8 +13,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.panel import Panel
 
+from backend.citizens import service as citizens_service
 from backend.core.db import dispose_engine, session_scope
 from backend.notifications.messages import OutgoingMessage
+from backend.notifications.sender import deliver_due
 from bot.dialogue import engine
 from bot.dialogue.messages import IncomingMessage
 
@@ -46,12 +48,36 @@ def parse(line: str, user_id: str, payloads: list[str]) -> IncomingMessage:
     return IncomingMessage(channel="cli", user_id=user_id, text=line)
 
 
+async def show_pushed(console: Console, citizen_id: int) -> int:
+    """Messages the outbox holds for this terminal user (a resolution, a rating request, an
+    officer's question): shown here, which is their delivery. Returns how many rows were shown."""
+
+    async def printer(_recipient: str, messages: list[OutgoingMessage]) -> None:
+        show(console, messages)
+
+    return (await deliver_due(citizen_id=citizen_id, senders={"cli": printer}))["sent"]
+
+
+async def _watch(console: Console, citizen_id: int, every: float = 3.0) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await show_pushed(console, citizen_id)
+        except Exception as exc:  # the database busy or gone for a moment: try again next time
+            console.print(f"[dim](chưa lấy được tin mới: {exc})[/]")
+
+
 async def main(console: Console | None = None, user_id: str | None = None) -> None:
     console = console or Console()
     user_id = user_id or f"{getpass.getuser()}@terminal"
     console.print("[bold]PhanAnh[/] — phản ánh hiện trường. Gõ \"giúp\" để xem hướng dẫn; "
                   "\"#số\" bấm nút; \"/anh đường-dẫn\" gửi ảnh; Ctrl-D để thoát.")
     payloads: list[str] = []
+    async with session_scope() as session:
+        citizen = await citizens_service.get_or_create(session=session, channel="cli", external_id=user_id)
+        citizen_id = citizen.id
+    await show_pushed(console, citizen_id)
+    watcher = asyncio.create_task(_watch(console, citizen_id))
     try:
         while True:
             try:
@@ -62,9 +88,7 @@ async def main(console: Console | None = None, user_id: str | None = None) -> No
             async with session_scope() as session:
                 replies = await engine.handle(parse(line, user_id, payloads), session=session)
             payloads = show(console, replies)
+            await show_pushed(console, citizen_id)
     finally:
+        watcher.cancel()
         await dispose_engine()
-
-
-async def send_notification(recipient: str, messages: list[OutgoingMessage]) -> None:
-    """The outbox sender of the terminal chat: nobody to call back later, so delivered means done."""

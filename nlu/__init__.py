@@ -12,6 +12,8 @@ from pathlib import Path
 NLU_DIR = Path(__file__).resolve().parent
 DATA_DIR = NLU_DIR / "data" / "nlu"
 TEST_FILE = NLU_DIR / "tests" / "test_nlu.yml"
+# Written for evaluation only (issue 16): never trained or tuned on, a third chat-style.
+FRESH_FILE = NLU_DIR / "tests" / "fresh.yml"
 CONFIG_FILE = NLU_DIR / "config.yml"
 
 # Stable report category codes (shared/CONTRACT.md); the order is the display order.

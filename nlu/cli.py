@@ -62,45 +62,84 @@ def train() -> None:
 @app.command()
 def evaluate(
     cv: Annotated[int, typer.Option(help="also run k-fold cross-validation on the training data (e.g. 5)")] = 0,
-    rasa: Annotated[bool, typer.Option(help="also evaluate the Rasa server at RASA_URL on the same split")] = False,
+    diet: Annotated[
+        bool, typer.Option(help="also train Rasa DIET (nlu/config.yml) on the same data and folds, in the Rasa venv")
+    ] = False,
+    rasa: Annotated[bool, typer.Option(help="also evaluate the Rasa server at RASA_URL on the same files")] = False,
     rasa_url: Annotated[str | None, typer.Option(help="Rasa server (default: RASA_URL)")] = None,
     errors: Annotated[int, typer.Option(help="how many worst errors to list")] = 10,
 ) -> None:
-    """Per-category precision/recall/F1, macro-F1 and confusion matrix on the held-out file."""
+    """Per-category precision/recall/F1, macro-F1, careful vs chat-style accuracy and the confusion
+    matrix on the fresh evaluation set and the held-out file (never trained on)."""
     from rich.console import Console
 
-    from nlu import TEST_FILE, evaluation
+    from nlu import evaluation
     from nlu import model as model_module
     from nlu.report import print_report, print_side_by_side
 
     if cv == 1 or cv < 0:
         _fail("--cv needs at least 2 folds, e.g. --cv 5")
     _check_data()
-    if not TEST_FILE.exists():
-        _fail(f"held-out file {TEST_FILE} is missing: restore it from git")
+    if diet:
+        from nlu.diet import DietUnavailable, venv_python
+
+        try:
+            venv_python()  # before minutes of built-in work, not after
+        except DietUnavailable as exc:
+            _fail(str(exc))
+    files = [path for path in evaluation.EVALUATION_FILES if path.exists()]
+    if not files:
+        _fail("no evaluation file in nlu/tests/ (fresh.yml, test_nlu.yml): restore them from git")
     console = Console()
     model = model_module.load(var_dir=_var_dir())
-    builtin = evaluation.holdout(evaluation.builtin_predictor(model))
-    print_report(console, f"built-in {model.data_hash} · held-out {TEST_FILE.name}", builtin, errors)
+    engines: dict[str, dict[str, evaluation.Report]] = {"built-in": {}}
+    for path in files:
+        report = evaluation.holdout(evaluation.builtin_predictor(model), path)
+        engines["built-in"][path.name] = report
+        print_report(console, f"built-in {model.data_hash} · {path.name}", report, errors)
     if rasa:
-        import httpx
+        engines["Rasa server"] = _rasa_server_reports(console, rasa_url, files, errors)
+    if cv:
+        with console.status(f"built-in: {cv}-fold cross-validation"):
+            engines["built-in"]["cv"] = evaluation.cross_validate(cv)
+        title = f"built-in · {cv}-fold cross-validation (hand-written data)"
+        print_report(console, title, engines["built-in"]["cv"], errors)
+    if diet:
+        n_train = 1 + cv
+        with console.status(f"Rasa DIET: {n_train} training run(s) in the Rasa venv (minutes each on 2 CPUs)"):
+            try:
+                engines["Rasa DIET"] = evaluation.diet_reports(cv)
+            except RuntimeError as exc:
+                _fail(f"{exc}: see 'bash nlu/scripts/rasa.sh venv'")
+        for name, report in engines["Rasa DIET"].items():
+            title = f"{cv}-fold cross-validation (hand-written data)" if name == "cv" else name
+            print_report(console, f"Rasa DIET · {title}", report, errors)
+    if len(engines) > 1:
+        for name in [*(p.name for p in files), *(["cv"] if cv else [])]:
+            side = {engine: reports[name] for engine, reports in engines.items() if name in reports}
+            if len(side) > 1:
+                print_side_by_side(console, side, f"{cv}-fold cross-validation" if name == "cv" else name)
 
-        from nlu.service import _settings
 
-        url = rasa_url or _settings().rasa_url
+def _rasa_server_reports(console, rasa_url: str | None, files: list[Path], errors: int) -> dict:
+    import httpx
+
+    from nlu import evaluation
+    from nlu.report import print_report
+    from nlu.service import _settings
+
+    url = rasa_url or _settings().rasa_url
+    reports = {}
+    for path in files:
         try:
-            rasa_report = evaluation.holdout(evaluation.rasa_predictor(url))
+            reports[path.name] = evaluation.holdout(evaluation.rasa_predictor(url), path)
         except httpx.HTTPError as exc:
             _fail(
                 f"Rasa at {url} does not answer ({exc.__class__.__name__}): "
                 "start it with 'bash nlu/scripts/rasa.sh all'"
             )
-        print_report(console, f"Rasa DIET at {url} · held-out {TEST_FILE.name}", rasa_report, errors)
-        print_side_by_side(console, {"built-in": builtin, "Rasa DIET": rasa_report})
-    if cv:
-        with console.status(f"{cv}-fold cross-validation"):
-            report = evaluation.cross_validate(cv)
-        print_report(console, f"built-in · {cv}-fold cross-validation (hand-written data)", report, errors)
+        print_report(console, f"Rasa server at {url} · {path.name}", reports[path.name], errors)
+    return reports
 
 
 @app.command()

@@ -12,7 +12,7 @@ import yaml
 from nlu import CONFIG_FILE, DATA_DIR
 
 # Bump when feature extraction or the model changes, so cached models are rebuilt.
-CODE_VERSION = "3"
+CODE_VERSION = "5"
 
 # Rasa entity annotations: [Lê Duẩn](street) or [Lê Duẩn]{"entity": "street"}.
 _ANNOTATION = re.compile(r"\[(?P<value>[^\]]+)\](?:\((?P<name>[^)]+)\)|\{(?P<json>[^}]+)\})")
@@ -24,6 +24,7 @@ class Example:
     text: str
     intent: str
     entities: tuple[tuple[str, str, int, int], ...] = field(default=())  # (entity, value, start, end)
+    style: str = ""  # "careful" | "chat" from the block's `metadata: {style: ...}` (evaluation files)
 
 
 def parse_annotated(line: str) -> tuple[str, tuple[tuple[str, str, int, int], ...]]:
@@ -66,9 +67,11 @@ def load_file(path: Path) -> list[Example]:
         intent = item.get("intent")
         if not intent:
             continue  # regexes, lookups and synonyms feed Rasa only
+        metadata = item.get("metadata") or {}
+        style = str(metadata.get("style", "")) if isinstance(metadata, dict) else ""
         for line in _examples_of(item.get("examples") or ""):
             text, entities = parse_annotated(line)
-            examples.append(Example(text=text, intent=intent, entities=entities))
+            examples.append(Example(text=text, intent=intent, entities=entities, style=style))
     return examples
 
 

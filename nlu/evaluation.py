@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlu import CATEGORIES, CONFIG_FILE, DATA_DIR, FALLBACK_INTENT, TEST_FILE
-from nlu.dataset import Example, load_file
-from nlu.runtime import Runtime
+from nlu import CATEGORIES, CONFIG_FILE, DATA_DIR, FALLBACK_INTENT, FRESH_FILE, TEST_FILE
+from nlu.dataset import Example, data_files, load_file
+from nlu.runtime import Runtime, needs_restoring
+from nlu.text import accented_view
 
 # (intent, confidence) for one text
 Predictor = Callable[[list[str]], list[tuple[str, float]]]
@@ -24,6 +25,15 @@ class Report:
     confusion: dict[tuple[str, str], int]
     errors: list[tuple[str, str, str, float]] = field(default_factory=list)  # text, gold, predicted, conf
     confidences: list[tuple[bool, float, bool]] = field(default_factory=list)  # correct, conf, is_category
+    by_style: dict[str, tuple[int, float]] = field(default_factory=dict)  # style -> (n, accuracy)
+
+
+def style_of(example: Example) -> str:
+    """The style written in the file (`metadata: {style: chat}`), else guessed: a text typed
+    mostly without diacritics is chat-style."""
+    if example.style:
+        return example.style
+    return "chat" if needs_restoring(accented_view(example.text)) else "careful"
 
 
 def score(examples: list[Example], predictions: list[tuple[str, float]]) -> Report:
@@ -45,7 +55,13 @@ def score(examples: list[Example], predictions: list[tuple[str, float]]) -> Repo
         ((ex.text, ex.intent, p, c) for ex, (p, c) in zip(examples, predictions, strict=True) if p != ex.intent),
         key=lambda e: -e[3],
     )
+    by_style: dict[str, tuple[int, float]] = {}
+    for style in ("careful", "chat"):
+        hits = [g == p for ex, g, p in zip(examples, gold, pred, strict=True) if style_of(ex) == style]
+        if hits:
+            by_style[style] = (len(hits), sum(hits) / len(hits))
     return Report(
+        by_style=by_style,
         labels=labels,
         per_label=per_label,
         macro_f1=macro,
@@ -99,23 +115,70 @@ def holdout(predict: Predictor, test_file: Path = TEST_FILE) -> Report:
     return score(examples, predict([ex.text for ex in examples]))
 
 
-def cross_validate(
-    folds: int = 5, data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE, seed: int = 42
-) -> Report:
-    """Stratified k-fold over the hand-written training data. The generated variants are left
-    out: a variant in the test fold of its own source line would inflate the score."""
+def hand_written(data_dir: Path = DATA_DIR) -> list[Example]:
+    """The training examples without the generated variants: a variant in the test fold of its
+    own source line would inflate a cross-validation score."""
+    return [ex for path in data_files(data_dir) if path.name != "augmented.yml" for ex in load_file(path)]
+
+
+def folds_of(examples: list[Example], folds: int = 5, seed: int = 42) -> list[tuple[list[int], list[int]]]:
+    """Stratified k-fold splits (train indices, test indices), the same for every engine."""
     from sklearn.model_selection import StratifiedKFold
 
-    from nlu.dataset import data_files, fallback_threshold
-    from nlu.model import fit
-
-    examples = [ex for path in data_files(data_dir) if path.name != "augmented.yml" for ex in load_file(path)]
-    labels = [ex.intent for ex in examples]
-    predictions: list[tuple[str, float]] = [("", 0.0)] * len(examples)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_idx, test_idx in splitter.split(examples, labels):
-        model = fit([examples[i] for i in train_idx], threshold=fallback_threshold(config_file))
-        fold_pred = builtin_predictor(model)([examples[i].text for i in test_idx])
+    return [(list(a), list(b)) for a, b in splitter.split(examples, [ex.intent for ex in examples])]
+
+
+def merge_folds(
+    examples: list[Example], splits: list[tuple[list[int], list[int]]], fold_predictions: list[list[tuple[str, float]]]
+) -> Report:
+    predictions: list[tuple[str, float]] = [("", 0.0)] * len(examples)
+    for (_, test_idx), fold_pred in zip(splits, fold_predictions, strict=True):
         for i, p in zip(test_idx, fold_pred, strict=True):
             predictions[i] = p
     return score(examples, predictions)
+
+
+def cross_validate(
+    folds: int = 5, data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE, seed: int = 42
+) -> Report:
+    """Stratified k-fold over the hand-written training data, built-in model."""
+    from nlu.dataset import fallback_threshold
+    from nlu.model import fit
+
+    examples = hand_written(data_dir)
+    splits = folds_of(examples, folds, seed)
+    fold_predictions = []
+    for train_idx, test_idx in splits:
+        model = fit([examples[i] for i in train_idx], threshold=fallback_threshold(config_file))
+        fold_predictions.append(builtin_predictor(model)([examples[i].text for i in test_idx]))
+    return merge_folds(examples, splits, fold_predictions)
+
+
+EVALUATION_FILES: tuple[Path, ...] = (FRESH_FILE, TEST_FILE)
+
+
+def diet_reports(folds: int = 0, seed: int = 42) -> dict[str, Report]:
+    """Rasa DIET trained in its own virtualenv on the same data and the same folds as the
+    built-in model: one report per evaluation file (trained on nlu/data/nlu, as `make rasa`) and
+    one for the k-fold cross-validation."""
+    from nlu import diet
+
+    files = {path.name: load_file(path) for path in EVALUATION_FILES if path.exists()}
+    texts = [ex.text for exs in files.values() for ex in exs]
+    splits = [diet.Split("full", None, texts)]
+    examples = hand_written()
+    cv_splits = folds_of(examples, folds, seed) if folds else []
+    splits += [
+        diet.Split(f"fold-{k}", [examples[i] for i in tr], [examples[i].text for i in te])
+        for k, (tr, te) in enumerate(cv_splits)
+    ]
+    predictions = diet.predict(splits)
+    reports: dict[str, Report] = {}
+    offset = 0
+    for name, exs in files.items():
+        reports[name] = score(exs, predictions[0][offset : offset + len(exs)])
+        offset += len(exs)
+    if folds:
+        reports["cv"] = merge_folds(examples, cv_splits, predictions[1:])
+    return reports

@@ -18,11 +18,13 @@ import numpy as np
 
 from nlu import CONFIG_FILE, DATA_DIR
 from nlu.dataset import Example, data_hash, fallback_threshold, load_training
+from nlu.restore import Restorer
 from nlu.runtime import TOKEN_PATTERN, Block, Runtime
-from nlu.text import accented_view, plain_view
 
 # Inverse regularisation, chosen on the held-out file and 5-fold CV (nlu/README.md).
 C_VALUE = 20.0
+# Restore diacritics of chat-style text for the accented view (nlu/restore.py, nlu/README.md).
+RESTORE = True
 # (view, analyzer, ngram range)
 FEATURES: tuple[tuple[str, str, tuple[int, int]], ...] = (
     # Character n-grams inside words survive typos and missing diacritics.
@@ -40,13 +42,21 @@ def _vectorizer(analyzer: str, ngram_range: tuple[int, int]):
     return TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, sublinear_tf=True, token_pattern=pattern)
 
 
-def fit_sklearn(examples: list[Example], c_value: float = C_VALUE) -> tuple[list, object]:
+def train_views(examples: list[Example], restorer: Restorer | None) -> dict[str, list[str]]:
+    """The two views of every training text, exactly as `Runtime.views` makes them."""
+    probe = Runtime([], np.zeros((0, 0)), np.zeros(0), [], 0.5, "", 0, 0.0, restorer)
+    views = [probe.views(ex.text) for ex in examples]
+    return {"plain": [v["plain"] for v in views], "accented": [v["accented"] for v in views]}
+
+
+def fit_sklearn(
+    examples: list[Example], c_value: float = C_VALUE, restorer: Restorer | None = None
+) -> tuple[list, object]:
     """The scikit-learn vectorisers and classifier (kept separate for the equivalence test)."""
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
-    texts = [ex.text for ex in examples]
-    views = {"plain": [plain_view(t) for t in texts], "accented": [accented_view(t) for t in texts]}
+    views = train_views(examples, restorer)
     vectorizers = [(view, _vectorizer(analyzer, ngrams)) for view, analyzer, ngrams in FEATURES]
     matrix = sparse.hstack([vec.fit_transform(views[view]) for view, vec in vectorizers], format="csr")
     classifier = LogisticRegression(C=c_value, max_iter=3000)
@@ -56,7 +66,8 @@ def fit_sklearn(examples: list[Example], c_value: float = C_VALUE) -> tuple[list
 
 def fit(examples: list[Example], *, threshold: float = 0.5, key: str = "", c_value: float = C_VALUE) -> Runtime:
     started = time.perf_counter()
-    vectorizers, classifier = fit_sklearn(examples, c_value)
+    restorer = Restorer.train(ex.text for ex in examples) if RESTORE else None
+    vectorizers, classifier = fit_sklearn(examples, c_value, restorer)
     blocks, offset = [], 0
     for (view, analyzer, ngrams), (_, vec) in zip(FEATURES, vectorizers, strict=True):
         vocabulary = {str(term): int(j) for term, j in vec.vocabulary_.items()}
@@ -71,6 +82,7 @@ def fit(examples: list[Example], *, threshold: float = 0.5, key: str = "", c_val
         data_hash=key,
         n_examples=len(examples),
         train_seconds=time.perf_counter() - started,
+        restorer=restorer,
     )
 
 

@@ -32,6 +32,11 @@ def print_report(console: Console, title: str, report: Report, n_errors: int = 1
     console.print(
         f"macro-F1 (7 categories) [bold]{report.macro_f1:.3f}[/] · accuracy (all intents) {report.accuracy:.3f}"
     )
+    if report.by_style:
+        console.print(
+            "accuracy by style: "
+            + " · ".join(f"{style} {acc:.3f} (n={n})" for style, (n, acc) in report.by_style.items())
+        )
 
     confusion = Table(title="confusion (rows: expected, columns: predicted)", title_justify="left")
     confusion.add_column("")
@@ -62,8 +67,8 @@ def print_report(console: Console, title: str, report: Report, n_errors: int = 1
         console.print(worst)
 
 
-def print_side_by_side(console: Console, reports: dict[str, Report]) -> None:
-    table = Table(title="F1 side by side (held-out)", title_justify="left")
+def print_side_by_side(console: Console, reports: dict[str, Report], title: str = "held-out") -> None:
+    table = Table(title=f"F1 side by side ({title})", title_justify="left")
     table.add_column("category")
     for name in reports:
         table.add_column(name, justify="right")
@@ -71,4 +76,10 @@ def print_side_by_side(console: Console, reports: dict[str, Report]) -> None:
         table.add_row(c, *(f"{r.per_label[c][2]:.3f}" for r in reports.values()))
     table.add_row("macro-F1", *(f"{r.macro_f1:.3f}" for r in reports.values()), style="bold")
     table.add_row("accuracy (all intents)", *(f"{r.accuracy:.3f}" for r in reports.values()))
+    for style in ("careful", "chat"):
+        if all(style in r.by_style for r in reports.values()):
+            table.add_row(
+                f"accuracy, {style} (n={next(iter(reports.values())).by_style[style][0]})",
+                *(f"{r.by_style[style][1]:.3f}" for r in reports.values()),
+            )
     console.print(table)

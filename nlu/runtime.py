@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nlu.restore import Restorer
 from nlu.text import accented_view, plain_view
 
 _WHITE_SPACES = re.compile(r"\s\s+")
@@ -45,6 +46,18 @@ def word_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
     return grams
 
 
+# A text with fewer words carrying diacritics than this share was typed chat-style.
+RESTORE_BELOW = 0.5
+
+
+def needs_restoring(accented: str) -> bool:
+    words = accented.split()
+    if not words:
+        return False
+    marked = sum(1 for w in words if not w.isascii())
+    return marked < RESTORE_BELOW * len(words)
+
+
 @dataclass
 class Block:
     """One TF-IDF vectoriser (sublinear tf, l2-normalised) over one view of the text."""
@@ -71,10 +84,17 @@ class Runtime:
     data_hash: str
     n_examples: int
     train_seconds: float
+    restorer: Restorer | None = None  # diacritics for chat-style text, trained with the model
+
+    def views(self, text: str) -> dict[str, str]:
+        accented = accented_view(text)
+        if self.restorer is not None and needs_restoring(accented):
+            accented = self.restorer.restore(text)
+        return {"plain": plain_view(text), "accented": accented}
 
     def scores(self, text: str) -> np.ndarray:
         scores = self.intercept.copy()
-        views = {"plain": plain_view(text), "accented": accented_view(text)}
+        views = self.views(text)
         for block in self.blocks:
             counts: dict[int, int] = {}
             vocabulary = block.vocabulary

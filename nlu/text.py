@@ -66,6 +66,16 @@ ABBREVIATIONS: dict[str, str] = {
     "lm": "lam",
     "ms": "moi",
     "bjo": "bay gio",
+    "cv": "cong vien",
+    "dg": "duong",
+    "sdt": "so dien thoai",
+    "cf": "ca phe",
+    "cafe": "ca phe",
+    "vlxd": "vat lieu xay dung",
+    "ktx": "ky tuc xa",
+    "kcn": "khu cong nghiep",
+    "ql": "quoc lo",
+    "hcm": "ho chi minh",
 }
 
 

@@ -32,6 +32,10 @@ REFERENCE_TABLES = {
     "holidays",
     "settings_kv",
     "alembic_version",
+    "traffic_parameters",
+    "indicators",
+    "indicator_target_kinds",
+    "indicator_entry_deadlines",
 }
 BMT_CENTRE = (12.6675, 108.0378)
 
@@ -89,11 +93,13 @@ async def prepare_database(url: str) -> None:
     from backend.core.config import get_settings
     from backend.core.db import make_engine
     from backend.core.migrate import upgrade
+    from backend.monitoring.indicators.registry import load_registry
 
     await upgrade(url)
     engine = make_engine(url)
     async with async_sessionmaker(engine, expire_on_commit=False)() as session:
         await load_reference(session=session, data_dir=get_settings().data_dir)
+        await load_registry(session=session, data_dir=get_settings().data_dir)
         await session.commit()
     await engine.dispose()
 
@@ -124,7 +130,8 @@ async def empty_mutable_tables(session: AsyncSession) -> None:
     for table in reversed(Base.metadata.sorted_tables):
         if table.name not in REFERENCE_TABLES:
             await session.execute(delete(table))
-    await session.execute(delete(Base.metadata.tables["settings_kv"]).where(text("key <> 'working_hours'")))
+    seeded = "key NOT IN ('working_hours', 'question_policy')"  # from data/deadlines.yaml
+    await session.execute(delete(Base.metadata.tables["settings_kv"]).where(text(seeded)))
     await session.commit()
 
 
@@ -326,3 +333,12 @@ def live_app_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Calla
 @pytest.fixture(scope="session")
 def live_app(live_app_factory: Callable[..., LiveApp]) -> LiveApp:
     return live_app_factory(demo=True)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits() -> Iterator[None]:
+    """Each test starts with full rate-limit buckets (backend/core/ratelimit.py keeps them in memory)."""
+    from backend.core import ratelimit
+
+    ratelimit.reset()
+    yield

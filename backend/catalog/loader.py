@@ -191,6 +191,8 @@ async def load_reference(
         )
     if docs["deadlines"].get("working_hours"):
         await _upsert(session, Setting, "key", "working_hours", {"value": docs["deadlines"]["working_hours"]})
+    if docs["deadlines"].get("questions"):  # asking the citizen: reminder, call back, deadline pause
+        await _upsert(session, Setting, "key", "question_policy", {"value": docs["deadlines"]["questions"]})
     result.counts["deadline policies"] = len(policies)
     step("deadlines")
 

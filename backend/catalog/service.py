@@ -42,14 +42,14 @@ T = TypeVar("T")
 async def get_category(*, session: AsyncSession, code: str) -> Category:
     category = await session.scalar(select(Category).where(Category.code == code))
     if category is None:
-        raise ValidationFailed(f"Lĩnh vực không tồn tại / unknown category: {code}", field="category")
+        raise ValidationFailed(f"Lĩnh vực không tồn tại: {code}", field="category")
     return category
 
 
 async def get_agency(*, session: AsyncSession, code: str) -> Agency:
     agency = await session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise NotFound(f"Đơn vị không tồn tại / unknown agency: {code}")
+        raise NotFound(f"Đơn vị không tồn tại: {code}")
     return agency
 
 

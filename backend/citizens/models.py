@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base, UTCDateTime, utcnow
@@ -23,3 +23,20 @@ class Citizen(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A staff member answering by hand (Zalo's OA chat tool): the bot keeps quiet until then.
+    bot_paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # personal data erased on request
+
+
+class Erasure(Base):
+    """The audit entry of a person's data erased at their request (Decree 13/2023, PDP law): who
+    (by citizen row, no personal data), when, how it was asked, what was changed."""
+
+    __tablename__ = "citizen_erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id", ondelete="SET NULL"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(32))  # chat | zalo_withdraw | staff
+    reports: Mapped[int] = mapped_column(Integer, default=0)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

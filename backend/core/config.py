@@ -6,6 +6,7 @@ development; outside development a missing or default key is refused.
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -50,6 +51,17 @@ class Settings(BaseSettings):
     zalo_api_base: str = "https://openapi.zalo.me"
     zalo_oauth_base: str = "https://oauth.zaloapp.com"
     zalo_signature_mode: Literal["enforce", "log"] = "enforce"
+    # Domain verification code from Zalo's developer console: served as /zalo_verifier<code>.html
+    # and as the zalo-platform-site-verification meta tag on /.
+    zalo_site_verification: str | None = None
+    # Consultation (/message/cs) messages are accepted only this long after the person's last
+    # message (Zalo: free for 48 h, billed to 7 days; the exact window is unsettled). Past it,
+    # report-status notices go as transaction messages, or ZNS when a template is configured.
+    zalo_cs_window_hours: float = Field(default=48, gt=0)
+    zalo_zns_base: str = "https://business.openapi.zalo.me"
+    zalo_zns_template_id: str | None = None  # an approved ZNS template with code, status, note
+    # A staff member answering in Zalo's own OA chat tool pauses the bot for that person this long.
+    zalo_human_pause_minutes: int = Field(default=30, ge=0)
     # process: `phananh serve` starts one inbox worker process that runs the dialogue for webhook
     # events (`phananh bot zalo-inbox` when the web app is started otherwise); the web process
     # only verifies, stores and answers. inline: the web process does both (small setups, tests).
@@ -72,6 +84,17 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     catalog_check_seconds: float = 5.0  # an admin's catalog edit reaches the processes of other hosts within this
 
+    # Cameras (backend/cameras): MQTT_URL unset = no ingest; CAMERA_WEBHOOK_SECRET unset = webhook refuses all
+    mqtt_url: str | None = None
+    mqtt_client_id: str = "phananh-ingest"  # fixed: the broker keeps this session's QoS-1 messages
+    frigate_topic_prefix: str = "frigate"
+    traffic_topic_prefix: str = "phananh/traffic"
+    frigate_url: str | None = None
+    camera_webhook_secret: str | None = None
+    camera_offline_minutes: int = Field(default=10, ge=1)  # silent this long = offline
+    camera_pending_hours: int = Field(default=72, ge=1)  # an unverified candidate expires after
+    congestion_intervals: int = Field(default=3, ge=1)  # LOS E-F this many intervals in a row = incident
+
     # Report rules (configurable, defaults from the issue tracker)
     duplicate_radius_m: float = 100.0
     duplicate_window_days: int = 30
@@ -82,20 +105,59 @@ class Settings(BaseSettings):
     rating_window_days: int = 14
     access_token_minutes: int = 12 * 60
 
-    admin_login_max_failures: int = Field(default=5)
-    admin_lockout_minutes: int = Field(default=15)
+    # Website monitoring (backend/monitoring/sites). Checks run by the scheduler only when enabled:
+    # unset means on in production, off elsewhere (`make run` has no internet).
+    site_checks_enabled: bool | None = None
+    site_check_concurrency: int = Field(default=20, ge=1, le=500)  # probes in flight at once
+    site_check_ca_bundle: Path | None = None  # extra CA certificates (an internal or government CA)
+    site_results_keep_days: int = Field(default=30, ge=1)  # raw check results; daily rollups stay
+    site_alert_reminder_minutes: int = Field(default=240, ge=5)  # reminder for an unacknowledged incident
+    site_alert_burst: int = Field(default=10, ge=1)  # more incidents than this in one round: one summary alert
+    site_screenshots: bool = True  # Chromium screenshots of defaced pages (skipped when Chromium is missing)
+    chromium_path: str = "/usr/bin/chromium"
+
+    # Login throttling per (client address, account): this many failures are free, then each
+    # further failure doubles the wait (1 s, 2 s, 4 s …) up to the cap; never an account lockout.
+    admin_login_max_failures: int = Field(default=5, ge=1, le=1000)
+    admin_lockout_minutes: int = Field(default=15, ge=1, le=1440)  # the cap of the growing wait
+    admin_session_hours: int = Field(default=12, ge=1, le=24 * 30)
+
+    # Security limits (docs/security.md)
+    photo_max_pixels: int = Field(default=40_000_000, ge=10_000)  # larger images are refused
+    photo_display_max_side: int = Field(default=1600, ge=200, le=10_000)  # the stored display copy
+    zalo_event_max_age_s: int = Field(default=600, ge=30, le=7 * 86400)  # freshness window
+    open311_key_per_minute: int = Field(default=30, ge=1, le=100_000)  # POSTs per API key
+    lookup_per_minute: int = Field(default=60, ge=1, le=100_000)  # tracking-code lookups per client
+    lookup_max_codes: int = Field(default=50, ge=1, le=1000)  # codes in one Open311 list query
 
     @model_validator(mode="after")
     def _secret(self) -> Settings:
         if not self.secret_key or self.secret_key == DEFAULT_SECRET:
             if self.environment == "production":
-                raise ValueError("SECRET_KEY must be set to a random value in production")
+                raise ValueError("SECRET_KEY must be set to a random value in production "
+                                 "(python -c 'import secrets; print(secrets.token_urlsafe(48))')")
             self.secret_key = _load_or_create_secret(self.var_dir)
+        elif self.environment == "production" and not strong_secret(self.secret_key):
+            raise ValueError(f"SECRET_KEY is too weak for production: it needs at least {MIN_SECRET_BYTES} random "
+                             "bytes (python -c 'import secrets; print(secrets.token_urlsafe(48))')")
         return self
+
+    @property
+    def site_checks_on(self) -> bool:
+        return self.site_checks_enabled if self.site_checks_enabled is not None else self.environment == "production"
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+MIN_SECRET_BYTES = 32
+
+
+def strong_secret(key: str) -> bool:
+    """At least 32 bytes' worth of randomness: long enough and not one character repeated.
+    A url-safe base64 or hex key of 43+ characters (token_urlsafe(32), token_hex(32)) passes."""
+    return len(key.encode()) >= 43 and len(set(key)) >= 16
 
 
 def _load_or_create_secret(var_dir: Path) -> str:
@@ -104,8 +166,14 @@ def _load_or_create_secret(var_dir: Path) -> str:
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
-    path.write_text(key)
-    path.chmod(0o600)
+    # Created with mode 600 (O_EXCL: never through an existing file or link), so there is no moment
+    # at which the key is readable under the umask's permissions.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
     return key
 
 

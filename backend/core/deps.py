@@ -34,7 +34,7 @@ async def current_user(session: SessionDep, token: Annotated[str | None, Depends
     from backend.core.errors import AuthenticationFailed
 
     if not token:
-        raise AuthenticationFailed("Cần đăng nhập / authentication required")
+        raise AuthenticationFailed("Cần đăng nhập")
     return await staff_service.user_from_token(session=session, token=token)
 
 

@@ -40,3 +40,14 @@ class InvalidTransition(Conflict):
 class AuthenticationFailed(DomainError):
     status_code = 401
     code = "unauthorized"
+
+
+class TooManyRequests(DomainError):
+    """Throttled: the edge answers 429 with `Retry-After: retry_after` (seconds)."""
+
+    status_code = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = max(int(retry_after), 1)

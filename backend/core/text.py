@@ -27,3 +27,12 @@ def has_words(text: str, *, min_letters: int = 3) -> bool:
     letters = sum(1 for c in text if c.isalpha())
     longest = max((sum(1 for c in word if c.isalpha()) for word in text.split()), default=0)
     return letters >= min_letters and longest >= 2
+
+
+_INVALID = re.compile("[\ud800-\udfff\ufffe\uffff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """Text as it may be stored: lone surrogates (a paste cut mid-character), noncharacters and
+    control characters other than tab and newline dropped; NFC."""
+    return unicodedata.normalize("NFC", _INVALID.sub("", text.replace("\r\n", "\n").replace("\r", "\n")))

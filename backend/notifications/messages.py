@@ -14,6 +14,9 @@ class OutgoingMessage:
     request_location: bool = False
     request_contact: bool = False  # offer the channel's "share my phone number" (Telegram, Zalo)
     photo: dict | None = None  # {"sha256", "content_type", "id"}: a stored photo to show
+    # A notice about the person's report ({"kind", "code", "status", "note"}): a channel with a
+    # messaging window (Zalo) may send it another way once the window has passed.
+    notice: dict | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (stored with a chat event, or in the outbox, until it is delivered)."""
@@ -24,6 +27,8 @@ class OutgoingMessage:
             out["request_contact"] = True
         if self.photo:
             out["photo"] = self.photo
+        if self.notice:
+            out["notice"] = self.notice
         return out
 
     @classmethod
@@ -34,4 +39,5 @@ class OutgoingMessage:
             bool(data.get("request_location")),
             request_contact=bool(data.get("request_contact")),
             photo=data.get("photo"),
+            notice=data.get("notice"),
         )

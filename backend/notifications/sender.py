@@ -16,6 +16,7 @@ import backend.models  # noqa: F401  (every table mapped: a job may run in a bar
 from backend.citizens.models import Citizen
 from backend.core.actor import Actor
 from backend.core.db import get_sessionmaker, utcnow
+from backend.notifications import receipts
 from backend.notifications.channels import SENDERS, DeliveryError, Sender
 from backend.notifications.messages import OutgoingMessage
 from backend.notifications.models import Outbox
@@ -44,31 +45,44 @@ def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
         return [OutgoingMessage(str(p.get("text", "")))]
     if row.kind == "reply":  # a chat reply that could not be sent at once
         return [OutgoingMessage.from_dict(m) for m in p.get("messages", [])]
-    if row.kind == "received":
+    messages = _render(row.kind, p, code, lang)
+    for message in messages:  # about the person's report: may go another way past a chat window
+        message.notice = {"kind": row.kind, "code": code, "status": p.get("status", ""), "note": p.get("note")}
+    return messages
+
+
+def _render(kind: str, p: dict[str, Any], code: str, lang: str) -> list[OutgoingMessage]:
+    if kind in ("question", "question_reminder"):
+        return [OutgoingMessage(t(f"n_{kind}", lang, code=code, question=p.get("question", "")))]
+    if kind == "received":
         return [OutgoingMessage(t("n_received", lang, code=code, due=_due(p.get("due_at"), lang)))]
-    if row.kind == "assigned":
+    if kind == "assigned":
         return [OutgoingMessage(t("n_assigned", lang, code=code, agency=p.get("agency") or t("none", lang)))]
-    if row.kind == "in_progress":
+    if kind == "in_progress":
         return [OutgoingMessage(t("n_in_progress", lang, code=code))]
-    if row.kind == "resolved":
+    if kind == "resolved":
         text = t("n_resolved", lang, code=code, note=p.get("note") or "") + t("rating_hint", lang)
         return [OutgoingMessage(text, _rate_buttons(code), photo=p.get("photo"))]
-    if row.kind == "rating_reminder":
+    if kind == "rating_reminder":
         text = t("n_rating_reminder", lang, code=code, category=p.get("category") or t("none", lang))
         if p.get("rate_url"):
             text += t("n_rating_link", lang, url=p["rate_url"])
         return [OutgoingMessage(text, _rate_buttons(code))]
-    if row.kind == "rejected":
+    if kind == "rejected":
         return [OutgoingMessage(t("n_rejected", lang, code=code, note=p.get("note") or ""))]
-    if row.kind == "merged" and p.get("original"):  # merged into the report filed first
+    if kind == "merged" and p.get("original"):  # merged into the report filed first
         return [OutgoingMessage(t("n_merged", lang, code=code, original=p["original"]))]
-    if row.kind == "closed":
+    if kind == "closed":
         return [OutgoingMessage(t("n_closed", lang, code=code))]
     return [OutgoingMessage(t("n_other", lang, code=code, status=status_label(str(p.get("status", "")), lang)))]
 
 
-async def _claim(session: AsyncSession, limit: int, now: datetime, citizen_id: int | None) -> list[int]:
-    stmt = select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now)
+async def _claim(session: AsyncSession, limit: int, now: datetime, citizen_id: int | None,
+                 channels: list[str]) -> list[int]:
+    # Only the channels this process can send on: the terminal chat's messages wait for the
+    # terminal (`phananh chat` shows them), not for the scheduler.
+    stmt = select(Outbox.id).where(Outbox.status == "pending", Outbox.next_attempt_at <= now,
+                                   Outbox.channel.in_(channels))
     if citizen_id is not None:
         stmt = stmt.where(Outbox.citizen_id == citizen_id)
     stmt = stmt.order_by(Outbox.id).limit(limit)
@@ -98,7 +112,7 @@ async def deliver_due(
     counts = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "skipped": 0}
     maker = get_sessionmaker()
     async with maker() as session:
-        ids = await _claim(session, limit, utcnow(), citizen_id)
+        ids = await _claim(session, limit, utcnow(), citizen_id, sorted(senders))
     counts["claimed"] = len(ids)
     for row_id in ids:
         counts[await _deliver_one(row_id, senders)] += 1
@@ -118,10 +132,11 @@ async def _deliver_one(row_id: int, senders: dict[str, Sender]) -> str:
         await session.commit()
     sender = senders.get(channel)
     error: DeliveryError | None = None
+    sent: Any = None
     try:
         if sender is None:
             raise DeliveryError(f"no sender for channel {channel}", final=True)
-        await sender(recipient, messages)
+        sent = await sender(recipient, messages)
     except DeliveryError as exc:
         error = exc
     except Exception as exc:  # timeouts, connection errors, 5xx: try again later
@@ -132,6 +147,8 @@ async def _deliver_one(row_id: int, senders: dict[str, Sender]) -> str:
         row.attempts += 1
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+            # A sender may return the channel's receipts ({"message_id", "route"}) of what it sent.
+            receipts.record(session, row, sent if isinstance(sent, list) else [])
             outcome = "sent"
         else:
             outcome = await _failed(session, row, str(error) or type(error).__name__, final=error.final,
@@ -156,13 +173,19 @@ async def _tell_staff(session: AsyncSession, row: Outbox) -> None:
     if row.report_id is None:
         return
     from backend.reports.models import Report
-    from backend.reports.service import add_event
+    from backend.reports.questions import open_callback
+    from backend.reports.timeline import add_event
 
     report = await session.get(Report, row.report_id)
     if report is not None:
         add_event(session, report, Actor.system(), "notify_failed", public=False,
                   note=f"Không gửi được tin '{row.kind}' cho người dân qua {row.channel}: {row.last_error}",
                   data={"outbox": row.id, "kind": row.kind})
+        if row.citizen_id is None or row.kind == STAFF_ALERT:
+            return
+        # Nothing reached the person: the hotline calls them (the report page lists the task).
+        await open_callback(session=session, report=report, reason="unreachable",
+                            note=f"Không nhắn được tin '{row.kind}' qua {row.channel}: {(row.last_error or '')[:300]}")
 
 
 async def queue_reply(session: AsyncSession, *, citizen: Citizen, messages: list[OutgoingMessage],

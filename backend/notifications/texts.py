@@ -41,6 +41,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "n_closed": ("Phản ánh {code} đã đóng.", "Report {code} is closed."),
     "n_other": ("Phản ánh {code}: {status}", "Report {code}: {status}"),
+    "n_question": (
+        "Cán bộ xử lý phản ánh {code} hỏi bạn:\n«{question}»\nHãy trả lời bằng tin nhắn tiếp theo (chữ hoặc ảnh).",
+        "The officer handling report {code} asks you:\n«{question}»\nPlease answer in your next message "
+        "(text or a photo).",
+    ),
+    "n_question_reminder": (
+        "Nhắc lại: cán bộ xử lý phản ánh {code} vẫn chờ bạn trả lời:\n«{question}»",
+        "Reminder: the officer handling report {code} is still waiting for your answer:\n«{question}»",
+    ),
     "n_rating_reminder": (
         "Phản ánh {code} ({category}) đã được xử lý mấy hôm trước. Bạn hài lòng với kết quả chứ?\n"
         "Đánh giá từ 1 (rất tệ) đến 5 (rất tốt): gõ một số hoặc bấm nút.",

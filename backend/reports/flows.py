@@ -56,7 +56,11 @@ async def report_created_flow(*, session: AsyncSession, report: Report) -> None:
         )
 
 
-async def report_status_changed_flow(*, session: AsyncSession, report: Report, previous: str, action: str) -> None:
+async def report_status_changed_flow(
+    *, session: AsyncSession, report: Report, previous: str, action: str, told: int | None = None
+) -> None:
+    """Tell the reporter (and supporters of a resolved report) of a change; `told`: the citizen the
+    chat already answered (a reopen from the chat), who gets no second message."""
     if action == "duplicate":
         await report_merged_flow(session=session, report=report)
         return
@@ -79,6 +83,8 @@ async def report_status_changed_flow(*, session: AsyncSession, report: Report, p
     event_count = report.reopen_count
     supporters = report.status == Status.resolved
     for citizen in await _recipients(session, report, with_supporters=supporters):
+        if citizen.id == told:
+            continue
         await notification_service.enqueue(
             session=session,
             citizen=citizen,

@@ -193,3 +193,44 @@ class Supporter(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     citizen: Mapped[Citizen] = relationship(lazy="joined")
+
+
+class Question(Base):
+    """A question staff asked the reporter on their channel; the person's next message answers it."""
+
+    __tablename__ = "report_questions"
+    __table_args__ = (Index("ix_report_questions_waiting", "citizen_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id", ondelete="SET NULL"))
+    channel: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    public: Mapped[bool] = mapped_column(Boolean, default=False)  # the answer shown on the public page
+    asked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    asked_by_label: Mapped[str] = mapped_column(String(200), default="")
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # waiting (sent, no answer yet) | answered | callback (no chat: the hotline calls) | cancelled
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pauses_deadline: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CallbackTask(Base):
+    """Work for the hotline: call the reporter back (a question for someone without a chat, or a
+    notice nothing could deliver)."""
+
+    __tablename__ = "callback_tasks"
+    __table_args__ = (Index("ix_callback_tasks_status", "status", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(16))  # question | unreachable
+    note: Mapped[str] = mapped_column(Text, default="")
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("report_questions.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | done
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

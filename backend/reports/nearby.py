@@ -12,10 +12,12 @@ from typing import Any
 from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.core.geodesy import haversine_m
 from backend.reports.models import OPEN_SQL, Report
+from backend.reports.policy import can_see
 
 
 @dataclass(frozen=True)
@@ -82,10 +84,11 @@ async def nearby_open_refs(
     return sorted(found, key=lambda n: (n.distance_m, n.id))[:limit]
 
 
-async def nearby_open(*, session: AsyncSession, **criteria: Any) -> list[Report]:
-    """`nearby_open_refs` (same criteria) as full reports, with category, area and agency."""
+async def nearby_open(*, session: AsyncSession, actor: Actor | None = None, **criteria: Any) -> list[Report]:
+    """`nearby_open_refs` (same criteria) as full reports, with category, area and agency; with an
+    actor, only the reports that actor may see (an officer: their agency's), like every report route."""
     near = await nearby_open_refs(session=session, **criteria)
     if not near:
         return []
     found = {r.id: r for r in (await session.scalars(select(Report).where(Report.id.in_([n.id for n in near]))))}
-    return [found[n.id] for n in near if n.id in found]
+    return [found[n.id] for n in near if n.id in found and (actor is None or can_see(actor, found[n.id]))]

@@ -43,7 +43,7 @@ def can_see(actor: Actor, report: Report) -> bool:
 
 def not_found(report: Report) -> NotFound:
     """What an actor gets for a report that is not theirs to know about."""
-    return NotFound(f"Không tìm thấy phản ánh {report.code} / report not found")
+    return NotFound(f"Không tìm thấy phản ánh {report.code}")
 
 
 def check_scope(actor: Actor, report: Report) -> None:
@@ -59,13 +59,13 @@ def check_role(actor: Actor, action: str, report: Report) -> None:
     """The role may take `action`, and on this report (an officer only in their agency, a citizen
     only on their own report)."""
     if action not in ROLE_ACTIONS.get(role_key(actor), frozenset()):
-        raise PermissionDenied(f"Vai trò này không được thực hiện '{action}' / your role may not {action}")
+        raise PermissionDenied(f"Vai trò này không được thực hiện '{action}'")
     if actor.kind == "staff" and actor.user and actor.user.role == Role.officer:
         if report.agency_id != actor.user.agency_id:
             raise not_found(report)
     if actor.kind == "citizen":
         if actor.citizen is None or report.citizen_id != actor.citizen.id:
-            raise PermissionDenied("Chỉ người gửi mới mở lại được phản ánh / only the reporter may reopen")
+            raise PermissionDenied("Chỉ người gửi mới mở lại được phản ánh")
 
 
 def allowed_actions(actor: Actor, report: Report) -> list[str]:

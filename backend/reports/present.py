@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from backend.core.config import get_settings
 from backend.core.db import utcnow
+from backend.reports.media_access import media_url
 from backend.reports.models import Report
 from backend.reports.schemas import (
     AreaRef,
@@ -16,7 +16,7 @@ from backend.reports.schemas import (
 
 
 def attachment_url(attachment_id: int) -> str:
-    return f"{get_settings().base_url.rstrip('/')}/media/{attachment_id}"
+    return media_url(attachment_id, absolute=True)
 
 
 def area_ref(report: Report) -> AreaRef | None:

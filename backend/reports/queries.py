@@ -46,7 +46,7 @@ async def get(*, session: AsyncSession, code: str, actor: Actor | None = None, l
         stmt = stmt.with_for_update(of=Report)
     report = await session.scalar(stmt)
     if report is None or (actor is not None and not can_see(actor, report)):
-        raise NotFound(f"Không tìm thấy phản ánh {normalize_code(code)} / report not found")
+        raise NotFound(f"Không tìm thấy phản ánh {normalize_code(code)}")
     return report
 
 
@@ -85,7 +85,7 @@ def _filtered(stmt: Select[Any], flt: ReportFilter, actor: Actor) -> Select[Any]
         statuses = [s for s in flt.status.split(",") if s]
         unknown = set(statuses) - set(Status)
         if unknown:
-            raise ValidationFailed(f"Trạng thái không hợp lệ / unknown status: {', '.join(sorted(unknown))}")
+            raise ValidationFailed(f"Trạng thái không hợp lệ: {', '.join(sorted(unknown))}")
         stmt = stmt.where(text(OPEN_SQL) if set(statuses) == set(OPEN_STATUSES) else Report.status.in_(statuses))
     if flt.category:
         stmt = stmt.where(

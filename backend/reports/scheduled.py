@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from backend.citizens.models import Citizen
@@ -15,22 +16,25 @@ from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
 from backend.core.jobs import Job
 from backend.notifications import service as notification_service
+from backend.notifications.staff import alert_staff
+from backend.reports import questions
 from backend.reports import service as reports_service
 from backend.reports.links import rating_link
-from backend.reports.models import OPEN_STATUSES, Rating, Report, Status
+from backend.reports.models import OPEN_STATUSES, Rating, Report, ReportEvent, Status
 from backend.reports.timeline import add_event
 
 REMIND_BEFORE = timedelta(hours=24)  # remind the agency a day before the deadline
 RATING_REMINDER_AFTER = timedelta(days=3)
 AUTO_CLOSE_AFTER = timedelta(days=14)
 BATCH = 500
+LATE_FACTOR = 3
 
 
 async def deadline_watch(now: datetime | None = None) -> dict[str, Any]:
     """Remind the agency before the deadline; escalate overdue reports to the supervisors
     (an internal timeline event each, once per report; `escalated_at` flags it on the queue)."""
     now = now or utcnow()
-    reminded = escalated = 0
+    reminded = escalated = escalated_3x = alerted = 0
     async with session_scope() as session:
         due_soon = (await session.scalars(
             select(Report).where(Report.status.in_(OPEN_STATUSES), Report.reminded_at.is_(None),
@@ -51,8 +55,37 @@ async def deadline_watch(now: datetime | None = None) -> dict[str, Any]:
                       note=f"Quá hạn {_hours(now - report.due_at)}: báo lãnh đạo/giám sát",
                       data={"agency": report.agency.code if report.agency else None})
             report.escalated_at = now
+            alerted += await _alert(session, report, now, level=1)
             escalated += 1
-    return {"reminded": reminded, "escalated": escalated}
+        # Second level: open three times as long as allowed (Signalen's factor 3), once.
+        already = select(ReportEvent.report_id).where(ReportEvent.action == "escalate_3x")
+        very_late = (await session.scalars(
+            select(Report).where(Report.status.in_(OPEN_STATUSES), Report.escalated_at.is_not(None),
+                                 Report.due_at < now, Report.id.not_in(already))
+            .order_by(Report.due_at).limit(BATCH))).all()
+        for report in very_late:
+            allowed = report.due_at - report.created_at
+            if allowed <= timedelta(0) or now - report.created_at < LATE_FACTOR * allowed:
+                continue
+            add_event(session, report, Actor.system(), "escalate_3x", public=False,
+                      note=f"Quá hạn gấp {LATE_FACTOR} lần thời gian cho phép: báo lãnh đạo IOC",
+                      data={"agency": report.agency.code if report.agency else None})
+            alerted += await _alert(session, report, now, level=2)
+            escalated_3x += 1
+    return {"reminded": reminded, "escalated": escalated, "escalated_3x": escalated_3x, "alerts": alerted}
+
+
+async def _alert(session: AsyncSession, report: Report, now: datetime, *, level: int) -> int:
+    """The escalation reaches people: the agency's officers and the IOC's supervisors, on the
+    staff channel each has (Telegram, Zalo, e-mail), once per report and level."""
+    where = report.address or (report.area.name if report.area else "")
+    agency = report.agency.name if report.agency else "hàng chờ IOC"
+    head = ("Phản ánh quá hạn" if level == 1 else f"Phản ánh quá hạn gấp {LATE_FACTOR} lần") + f": {report.code}"
+    text = (f"{head}\n{report.category.name}{' — ' + where if where else ''}\n"
+            f"Đơn vị xử lý: {agency}. Quá hạn {_hours(now - report.due_at)}.\n"
+            f"{get_settings().base_url.rstrip('/')}/admin/reports/{report.code}")
+    return await alert_staff(session=session, kind="report_overdue", text=text, agency_id=report.agency_id,
+                             report_id=report.id, dedupe_key=f"{report.code}:overdue:{level}:{report.reopen_count}")
 
 
 def _hours(delta: timedelta) -> str:
@@ -106,9 +139,18 @@ async def auto_close(now: datetime | None = None) -> dict[str, Any]:
     return {"closed": closed}
 
 
+async def question_reminders(now: datetime | None = None) -> dict[str, Any]:
+    """Questions to citizens still unanswered: one reminder after a day, then a call-back task for
+    the hotline (times in data/deadlines.yaml `questions:`). Idempotent: each step happens once."""
+    async with session_scope() as session:
+        return await questions.remind(session=session, now=now)
+
+
 JOBS: list[Job] = [
     Job("deadline-watch", deadline_watch, 300, "mỗi 5 phút",
         "Nhắc đơn vị trước hạn 24 giờ; báo lãnh đạo khi quá hạn"),
     Job("rating-reminder", rating_reminder, 3600, "mỗi giờ", "Nhắc đánh giá một lần sau 3 ngày"),
     Job("auto-close", auto_close, 3600, "mỗi giờ", "Đóng phản ánh đã xử lý 14 ngày không có đánh giá"),
+    Job("question-reminders", question_reminders, 900, "mỗi 15 phút",
+        "Nhắc người dân trả lời câu hỏi của cán bộ; quá hạn thì chuyển tổng đài gọi lại"),
 ]

@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from backend.core.text import has_words
+from backend.core.text import clean, has_words
 
-CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311")
+CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311", "camera")
 Action = Literal["assign", "start", "resolve", "reject", "reopen", "close", "duplicate"]
 
 
@@ -36,6 +36,11 @@ class ReportCreate(BaseModel):
     channel: str | None = None
     category: str | None = None
     priority: Literal["normal", "urgent"] = "normal"
+
+    @field_validator("description", "address", "name", mode="before")
+    @classmethod
+    def _clean(cls, value: object) -> object:
+        return clean(value) if isinstance(value, str) else value
 
     @field_validator("description")
     @classmethod
@@ -154,3 +159,20 @@ class ReportPage(BaseModel):
     total_capped: bool = False  # a text search counts up to 1,000 matches: total 1001 means "more"
     limit: int
     offset: int
+
+
+class QuestionIn(BaseModel):
+    text: str = Field(min_length=1, max_length=1000)
+    public: bool = False  # the answer shown on the public page of the report
+
+
+class QuestionRead(BaseModel):
+    id: int
+    report: str
+    text: str
+    public: bool
+    status: str  # waiting | answered | callback | cancelled
+    via: str  # the channel the question went on, or "callback" (the hotline calls)
+    asked_at: datetime
+    answer: str | None = None
+    answered_at: datetime | None = None

@@ -52,24 +52,24 @@ async def _place(
 ) -> tuple[float, float, str | None, str | None]:
     """(latitude, longitude, address, area code) of a new report, from a point or an address."""
     if (latitude is None) != (longitude is None):
-        raise ValidationFailed("Cần cả vĩ độ và kinh độ / latitude and longitude go together", field="latitude")
+        raise ValidationFailed("Cần cả vĩ độ và kinh độ", field="latitude")
     if latitude is not None and longitude is not None:
         gazetteer = await geo_service.gazetteer(session=session)
         record = gazetteer.locate(latitude, longitude)
         if record is None:
             raise ValidationFailed(
-                "Vị trí nằm ngoài tỉnh Đắk Lắk / the location is outside the province", field="latitude"
+                "Vị trí nằm ngoài tỉnh Đắk Lắk", field="latitude"
             )
         return latitude, longitude, address, record.code
     if address:
         found = await geo_service.geocode(session=session, address=address)
         if found is None:
             raise ValidationFailed(
-                "Không tìm thấy địa chỉ trong tỉnh; hãy ghi rõ phường/xã / address not found in the province",
+                "Không tìm thấy địa chỉ trong tỉnh; hãy ghi rõ phường/xã",
                 field="address",
             )
         return found.latitude, found.longitude, address, found.area_code
-    raise ValidationFailed("Cần vị trí hoặc địa chỉ / a location or an address is required", field="address")
+    raise ValidationFailed("Cần vị trí hoặc địa chỉ", field="address")
 
 
 
@@ -92,7 +92,7 @@ async def create(
     ref = await catalog_service.reference(session=session)
     if report_in.category:
         if report_in.category not in ref.category_ids:
-            raise ValidationFailed(f"Lĩnh vực không tồn tại / unknown category: {report_in.category}", field="category")
+            raise ValidationFailed(f"Lĩnh vực không tồn tại: {report_in.category}", field="category")
         category_code, confidence, unsure = report_in.category, 1.0, False
         source = "staff" if actor.kind == "staff" else "citizen"
     else:
@@ -184,16 +184,18 @@ async def transition(
     agency_code: str | None = None,
     photo: bytes | None = None,
     original_code: str | None = None,
+    receipt_in_chat: bool = False,
 ) -> Report:
     """Change a report's status: checks the table, the role and scope, writes the timeline
-    event, and hands side effects to flows. `duplicate` merges the report into `original_code`."""
+    event, and hands side effects to flows. `duplicate` merges the report into `original_code`.
+    `receipt_in_chat`: the citizen acting is answered by the chat itself (no queued message too)."""
     if action not in TRANSITIONS:
-        raise ValidationFailed(f"Hành động không hợp lệ / unknown action: {action}", field="action")
+        raise ValidationFailed(f"Hành động không hợp lệ: {action}", field="action")
     check_role(actor, action, report)
     allowed_from, to_status = TRANSITIONS[action]
     if report.status not in allowed_from:
         raise InvalidTransition(
-            f"Không thể '{action}' khi phản ánh đang '{report.status}' / cannot {action} a {report.status} report"
+            f"Không thể '{action}' khi phản ánh đang '{report.status}'"
         )
     note = (note or "").strip() or None
     now = utcnow()
@@ -205,14 +207,14 @@ async def transition(
         if agency_code:
             target = await catalog_service.get_agency(session=session, code=agency_code)
         if target is None:
-            raise ValidationFailed("Cần chọn đơn vị xử lý / an agency is required", field="agency")
+            raise ValidationFailed("Cần chọn đơn vị xử lý", field="agency")
         moving = target.id != report.agency_id
         if report.status != Status.new and not moving:
-            raise InvalidTransition("Phản ánh đã ở đơn vị này / the report is already with this agency")
+            raise InvalidTransition("Phản ánh đã ở đơn vị này")
         if moving and report.agency_id is not None and report.status != Status.new and not note:
-            raise ValidationFailed("Chuyển đơn vị cần nêu lý do / reassigning requires a reason", field="note")
+            raise ValidationFailed("Chuyển đơn vị cần nêu lý do", field="note")
         if moving and actor.user is not None and actor.user.role == Role.officer and not note:
-            raise ValidationFailed("Chuyển đơn vị cần nêu lý do / reassigning requires a reason", field="note")
+            raise ValidationFailed("Chuyển đơn vị cần nêu lý do", field="note")
         if moving:
             data = {"from_agency": report.agency.code if report.agency else None, "agency": target.code}
             event_action = "reassign" if report.agency_id is not None and report.status != Status.new else "assign"
@@ -221,12 +223,12 @@ async def transition(
         note = note or target.name
     elif action == "resolve":
         if not note:
-            raise ValidationFailed("Cần ghi kết quả xử lý / resolving requires a note", field="note")
+            raise ValidationFailed("Cần ghi kết quả xử lý", field="note")
         report.resolved_at = now
         report.resolution_note = note
     elif action == "reject":
         if not note:
-            raise ValidationFailed("Cần nêu lý do từ chối / rejecting requires a reason", field="note")
+            raise ValidationFailed("Cần nêu lý do từ chối", field="note")
         report.closed_at = now
         report.resolution_note = note
     elif action == "start":
@@ -234,9 +236,16 @@ async def transition(
     elif action == "reopen":
         if actor.kind == "citizen" and report.resolved_at is not None:
             if now - report.resolved_at > timedelta(days=get_settings().rating_window_days):
-                raise InvalidTransition("Đã quá hạn mở lại / too late to reopen")
+                raise InvalidTransition("Đã quá hạn mở lại")
         report.reopen_count += 1
         report.resolved_at = None
+        # Reopened, it has no result and no rating until it is resolved again; the old ones stay
+        # on the timeline (the resolve and rate events).
+        report.resolution_note = None
+        rating = await session.scalar(select(Rating).where(Rating.report_id == report.id))
+        if rating is not None:
+            await session.delete(rating)
+        set_committed_value(report, "rating", None)
         report.escalated_at = None
         report.reminded_at = None
         report.rating_requested_at = None
@@ -255,7 +264,7 @@ async def transition(
     stored: Attachment | None = None
     if photo is not None:
         if action != "resolve":
-            raise ValidationFailed("Chỉ gửi ảnh sau xử lý khi báo đã xử lý / after-photo goes with resolve")
+            raise ValidationFailed("Chỉ gửi ảnh sau xử lý khi báo đã xử lý")
         stored = await add_photo(session=session, report=report, data=photo, actor=actor, kind="after")
         data["photo"] = stored.id
 
@@ -266,7 +275,9 @@ async def transition(
         session, report, actor, event_action, from_status=from_status, to_status=to_status, note=note, data=data or None
     )
     await session.flush()
-    await flows.report_status_changed_flow(session=session, report=report, previous=from_status, action=event_action)
+    told = actor.citizen.id if receipt_in_chat and actor.kind == "citizen" and actor.citizen else None
+    await flows.report_status_changed_flow(session=session, report=report, previous=from_status, action=event_action,
+                                           told=told)
     return report
 
 
@@ -278,7 +289,7 @@ async def add_photo(
         select(func.count(Attachment.id)).where(Attachment.report_id == report.id, Attachment.kind == kind)
     )
     if (count or 0) >= settings.photos_per_report:
-        raise ValidationFailed(f"Tối đa {settings.photos_per_report} ảnh / at most {settings.photos_per_report} photos")
+        raise ValidationFailed(f"Tối đa {settings.photos_per_report} ảnh")
     stored = media.store(data)
     attachment = Attachment(
         report_id=report.id,
@@ -304,11 +315,11 @@ async def set_photo_public(
     *, session: AsyncSession, report: Report, attachment_id: int, public: bool, actor: Actor
 ) -> Attachment:
     if actor.kind != "staff":
-        raise PermissionDenied("Chỉ cán bộ duyệt ảnh / staff only")
+        raise PermissionDenied("Chỉ cán bộ duyệt ảnh")
     check_scope(actor, report)
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or attachment.report_id != report.id:
-        raise NotFound("Không tìm thấy ảnh / photo not found")
+        raise NotFound("Không tìm thấy ảnh")
     attachment.public = public
     add_event(
         session,
@@ -328,7 +339,7 @@ async def recategorize(*, session: AsyncSession, report: Report, category_code: 
     if actor.kind == "staff":
         check_scope(actor, report)
         if actor.user is not None and actor.user.role == Role.hotline and report.status != Status.new:
-            raise PermissionDenied("Tổng đài chỉ sửa lĩnh vực phản ánh mới / hotline may only fix new reports")
+            raise PermissionDenied("Tổng đài chỉ sửa lĩnh vực phản ánh mới")
     category = await catalog_service.get_category(session=session, code=category_code)
     if category.id == report.category_id:
         return report
@@ -365,19 +376,19 @@ async def rate(
 ) -> tuple[Rating, bool]:
     """Record (or replace) the citizen's rating; returns (rating, offer_reopen)."""
     if not 1 <= stars <= 5:
-        raise ValidationFailed("Đánh giá từ 1 đến 5 sao / stars must be 1..5", field="stars")
+        raise ValidationFailed("Đánh giá từ 1 đến 5 sao", field="stars")
     if actor.kind == "staff" and actor.user is not None and actor.user.role == Role.officer:
-        raise PermissionDenied("Cán bộ xử lý không tự đánh giá / officers may not rate")
+        raise PermissionDenied("Cán bộ xử lý không tự đánh giá")
     if actor.kind == "citizen" and actor.citizen is not None and report.citizen_id not in (None, actor.citizen.id):
         supporter = await session.scalar(
             select(Supporter).where(Supporter.report_id == report.id, Supporter.citizen_id == actor.citizen.id)
         )
         if supporter is None:
-            raise PermissionDenied("Chỉ người gửi được đánh giá / only the reporter may rate")
+            raise PermissionDenied("Chỉ người gửi được đánh giá")
     if report.status not in (Status.resolved, Status.closed) or report.resolved_at is None:
-        raise InvalidTransition("Chỉ đánh giá phản ánh đã xử lý / only resolved reports can be rated")
+        raise InvalidTransition("Chỉ đánh giá phản ánh đã xử lý")
     if utcnow() - report.resolved_at > timedelta(days=get_settings().rating_window_days):
-        raise InvalidTransition("Đã quá 14 ngày để đánh giá / the rating window has closed")
+        raise InvalidTransition("Đã quá 14 ngày để đánh giá")
     rating = await session.scalar(select(Rating).where(Rating.report_id == report.id))
     comment = (comment or "").strip() or None
     if rating is None:
@@ -393,7 +404,7 @@ async def rate(
 async def support(*, session: AsyncSession, report: Report, citizen: Citizen) -> bool:
     """A citizen adds their voice to an open report; True when newly added."""
     if not report.is_open:
-        raise InvalidTransition("Phản ánh này đã đóng / this report is no longer open")
+        raise InvalidTransition("Phản ánh này đã đóng")
     if report.citizen_id == citizen.id:
         return False
     exists = await session.scalar(
@@ -415,7 +426,7 @@ async def _merge(session: AsyncSession, report: Report, actor: Actor, original_c
         raise ValidationFailed("Cần mã phản ánh gốc để gộp trùng", field="original")
     original = await get(session=session, code=original_code or "", actor=actor)
     if original.id == report.id or original.duplicate_of_id == report.id:
-        raise ValidationFailed("Không thể gộp vào chính nó / cannot merge into itself")
+        raise ValidationFailed("Không thể gộp vào chính nó")
     report.duplicate_of_id = original.id
     if report.citizen_id is not None and report.citizen_id != original.citizen_id:
         citizen = await session.get(Citizen, report.citizen_id)

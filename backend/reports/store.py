@@ -48,4 +48,4 @@ async def insert_report(session: AsyncSession, **values: Any) -> Report:
         if new_id is not None:
             return attach(session, Report, {**row, "id": new_id})
         row["code"] = new_code()
-    raise ValidationFailed("Không cấp được mã phản ánh, hãy thử lại / could not allocate a tracking code, try again")
+    raise ValidationFailed("Không cấp được mã phản ánh, hãy thử lại")

@@ -29,6 +29,7 @@ ACTION_LABELS = {
     "escalate": "Quá hạn, báo cáo lãnh đạo",
     "remind": "Nhắc hạn xử lý",
     "notify_failed": "Không gửi được tin nhắn cho người dân",
+    "camera_evidence": "Thêm bằng chứng từ camera",
 }
 
 

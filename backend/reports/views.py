@@ -9,9 +9,18 @@ from pydantic import BaseModel
 
 from backend.core.deps import SessionDep, StaffActor
 from backend.core.errors import PermissionDenied, ValidationFailed
-from backend.reports import present, queries
+from backend.core.params import Offset
+from backend.reports import present, queries, questions
 from backend.reports import service as report_service
-from backend.reports.schemas import RatingIn, ReportCreate, ReportPage, ReportRead, TransitionIn
+from backend.reports.schemas import (
+    QuestionIn,
+    QuestionRead,
+    RatingIn,
+    ReportCreate,
+    ReportPage,
+    ReportRead,
+    TransitionIn,
+)
 from backend.staff.models import Role
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -30,7 +39,7 @@ async def list_reports(
     overdue: bool | None = None,
     sort: str = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ReportPage:
     flt = queries.ReportFilter(status, category, agency, area, channel, q, overdue, sort, limit, offset)
     items, total = await queries.list_reports(session=session, actor=actor, flt=flt)
@@ -43,8 +52,11 @@ async def list_reports(
 @router.post("", response_model=ReportRead, status_code=201)
 async def create_report(session: SessionDep, actor: StaffActor, report_in: ReportCreate) -> ReportRead:
     if actor.role == Role.officer:
-        raise PermissionDenied("Cán bộ xử lý không tạo phản ánh / officers do not file reports")
-    created = await report_service.create(session=session, report_in=report_in, actor=actor)
+        raise PermissionDenied("Cán bộ xử lý không tạo phản ánh")
+    # The channel is this route's (a hotline operator's call, or an integration), never the body's:
+    # a report cannot pass itself off as a Zalo or Open311 one.
+    channel = "hotline" if actor.role == Role.hotline else "api"
+    created = await report_service.create(session=session, report_in=report_in, actor=actor, channel=channel)
     await session.commit()  # before rendering: the database (SQLite's write lock) is not needed for it
     return present.full(created.report, possible_duplicates=[d.code for d in created.duplicates])
 
@@ -112,3 +124,14 @@ async def rate(session: SessionDep, actor: StaffActor, code: str, body: RatingIn
         session=session, report=report, stars=body.stars, comment=body.comment, actor=actor, source="hotline"
     )
     return RatingOut(stars=rating.stars, comment=rating.comment, offer_reopen=offer)
+
+
+@router.post("/{code}/questions", response_model=QuestionRead, status_code=201)
+async def ask_citizen(session: SessionDep, actor: StaffActor, code: str, body: QuestionIn) -> QuestionRead:
+    """Ask the reporter on the channel they used; their answer lands on the timeline as a
+    `citizen_answer` event. No chat (hotline, web): a call-back task for the hotline."""
+    report = await report_service.get(session=session, code=code, actor=actor)
+    question = await questions.ask(session=session, report=report, text=body.text, actor=actor, public=body.public)
+    return QuestionRead(id=question.id, report=report.code, text=question.text, public=question.public,
+                        status=question.status, via=question.channel if question.status == "waiting" else "callback",
+                        asked_at=question.asked_at)

@@ -44,3 +44,33 @@ class User(Base):
     @property
     def sees_all(self) -> bool:
         return self.role in (Role.admin, Role.supervisor, Role.hotline)
+
+
+class StaffSession(Base):
+    """A signed-in staff-site session, kept on the server: logout, a password or role change and
+    deactivation delete it (or outdate it through `user_version`), so a copied cookie stops
+    working at once. Only the token's SHA-256 is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_version: Mapped[int] = mapped_column(Integer)  # the user's token_version when it began
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins per key ("ip|username", or "ip|*" for an address over all accounts)."""
+
+    __tablename__ = "login_throttle"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

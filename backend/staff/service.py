@@ -1,11 +1,10 @@
-"""Staff accounts and authentication (lockout after repeated failures)."""
+"""Staff accounts and authentication (throttled per address and account, never locked out)."""
 
 from __future__ import annotations
 
 import re
 import time
 from collections.abc import Sequence
-from datetime import timedelta
 
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,8 +15,12 @@ from backend.catalog import service as catalog_service
 from backend.core.config import get_settings
 from backend.core.db import detached, utcnow
 from backend.core.errors import AuthenticationFailed, Conflict, NotFound, ValidationFailed
+from backend.core.logging import get_logger
 from backend.core.security import hash_password, sign, unsign, verify_password
+from backend.staff import sessions, throttle
 from backend.staff.models import Role, User
+
+log = get_logger(__name__)
 
 TOKEN_PURPOSE = "api-token"
 
@@ -52,34 +55,57 @@ async def create_user(
     return user
 
 
-async def authenticate(*, session: AsyncSession, username: str, password: str) -> User:
-    settings = get_settings()
+WRONG_LOGIN = "Sai tên đăng nhập hoặc mật khẩu"
+_DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
+
+
+async def authenticate(*, session: AsyncSession, username: str, password: str, ip: str | None = None) -> User:
+    """The account, or AuthenticationFailed with one message for every failure (unknown name,
+    wrong password, deactivated account), or TooManyRequests while this address is held for this
+    name (backend/staff/throttle.py). The caller commits even on failure: the count must stay."""
+    await throttle.check(session=session, ip=ip, username=username)
     user = await session.scalar(select(User).where(User.username == username))
-    now = utcnow()
-    if user is None or not user.active:
-        verify_password(password, "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG")
-        raise AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu / wrong username or password")
-    if user.locked_until is not None and user.locked_until > now:
-        raise AuthenticationFailed("Tài khoản tạm khóa do đăng nhập sai nhiều lần; thử lại sau / account locked")
-    if not verify_password(password, user.password_hash):
-        user.failed_logins += 1
-        if user.failed_logins >= settings.admin_login_max_failures:
-            user.locked_until = now + timedelta(minutes=settings.admin_lockout_minutes)
-            user.failed_logins = 0
-        raise AuthenticationFailed("Sai tên đăng nhập hoặc mật khẩu / wrong username or password")
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    if user is None:
+        verify_password(password, _DUMMY_HASH)  # the same time whether the account exists or not
+    if user is None or not verify_password(password, user.password_hash) or not user.active:
+        wait = await throttle.failed(session=session, ip=ip, username=username)
+        if wait is not None:
+            log.warning("login throttled", username=username[:64], ip=ip, retry_after=wait)
+        raise AuthenticationFailed(WRONG_LOGIN)
+    await throttle.succeeded(session=session, ip=ip, username=username)
+    user.last_login_at = utcnow()
     return user
 
 
 async def change_password(*, session: AsyncSession, user: User, old: str, new: str) -> None:
     if not verify_password(old, user.password_hash):
-        raise AuthenticationFailed("Mật khẩu hiện tại không đúng / current password is wrong")
+        raise AuthenticationFailed("Mật khẩu hiện tại không đúng")
     if len(new) < 8:
-        raise ValidationFailed("Mật khẩu mới cần ít nhất 8 ký tự / at least 8 characters", field="password")
+        raise ValidationFailed("Mật khẩu mới cần ít nhất 8 ký tự", field="password")
     user.password_hash = hash_password(new)
+    await _revoke(session, user)
+
+
+async def set_active(*, session: AsyncSession, user: User, active: bool) -> None:
+    user.active = active
+    await _revoke(session, user)
+
+
+async def set_role(*, session: AsyncSession, user: User, role: str, agency_code: str | None = None) -> None:
+    if role not in set(Role):
+        raise ValidationFailed(f"Vai trò không hợp lệ: {role}", field="role")
+    if role == Role.officer and not agency_code:
+        raise ValidationFailed("Cán bộ xử lý cần thuộc một đơn vị", field="agency")
+    agency = await catalog_service.get_agency(session=session, code=agency_code) if agency_code else None
+    user.role = role
+    user.agency_id = agency.id if agency else None
+    await _revoke(session, user)
+
+
+async def _revoke(session: AsyncSession, user: User) -> None:
+    """End every session and bearer token of the account (its rights or credentials changed)."""
     user.token_version += 1
+    await sessions.end_all(session=session, user_id=user.id)
 
 
 def issue_token(user: User) -> str:
@@ -110,10 +136,10 @@ async def user_from_token(*, session: AsyncSession, token: str) -> User:
         return hit[1]
     data = unsign(token, purpose=TOKEN_PURPOSE, max_age=get_settings().access_token_minutes * 60)
     if not isinstance(data, dict):
-        raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
+        raise AuthenticationFailed("Phiên đăng nhập hết hạn")
     user = await session.get(User, data.get("uid"))
     if user is None or not user.active or user.token_version != data.get("v"):
-        raise AuthenticationFailed("Phiên đăng nhập hết hạn / invalid or expired token")
+        raise AuthenticationFailed("Phiên đăng nhập hết hạn")
     if len(_verified) > 10_000:
         _verified.clear()
     snapshot = _snapshot(user)

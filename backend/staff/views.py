@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
 from backend.core.deps import CurrentUser, SessionDep
-from backend.core.errors import AuthenticationFailed
+from backend.core.errors import AuthenticationFailed, TooManyRequests
 from backend.staff import service as staff_service
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -27,11 +27,14 @@ class Me(BaseModel):
 
 
 @router.post("/token", response_model=Token)
-async def token(session: SessionDep, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
+async def token(request: Request, session: SessionDep,
+                form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Token:
     try:
-        user = await staff_service.authenticate(session=session, username=form.username, password=form.password)
-    except AuthenticationFailed:
-        await session.commit()  # keep the failure count: lockout must survive the error
+        user = await staff_service.authenticate(session=session, username=form.username[:120],
+                                                password=form.password[:1024],
+                                                ip=request.client.host if request.client else None)
+    except (AuthenticationFailed, TooManyRequests):
+        await session.commit()  # keep the failure count: throttling must survive the error
         raise
     return Token(access_token=staff_service.issue_token(user))
 

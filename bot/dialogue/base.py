@@ -32,7 +32,13 @@ async def status_text(report: Report, lang: str) -> str:
     )
 
 
+# Channels that show a "send my location" button.
+LOCATION_CHANNELS = frozenset({"zalo", "telegram"})
+
+
 class ConversationBase:
+    """One turn's conversation: who, what they sent, the state it reads and changes, the replies."""
+
     def __init__(self, session: AsyncSession, msg: IncomingMessage, citizen: Citizen, data: dict[str, Any]) -> None:
         self.session = session
         self.msg = msg
@@ -44,6 +50,8 @@ class ConversationBase:
 
     def say(self, key: str, buttons: list[tuple[str, str]] | None = None, request_location: bool = False,
             request_contact: bool = False, **values: Any) -> None:
+        if key == "ask_location" and self.msg.channel not in LOCATION_CHANNELS:
+            key = "ask_location_typed"  # no "send location" button here: say how to type it
         self.out.append(OutgoingMessage(t(key, self.lang, **values), buttons or [], request_location,
                                         request_contact=request_contact))
 

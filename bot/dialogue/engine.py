@@ -17,8 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.citizens import service as citizens_service
 from backend.core.db import utcnow
-from backend.core.text import fold_words
+from backend.core.text import clean, fold_words
+from backend.geo import service as geo_service
 from backend.notifications.messages import OutgoingMessage
+from bot.dialogue import contact
 from bot.dialogue.followups import FollowUps
 from bot.dialogue.form import ReportForm
 from bot.dialogue.messages import IncomingMessage
@@ -31,8 +33,10 @@ from bot.dialogue.words import (
     CONVERSATIONAL,
     COORD_RE,
     HELP,
+    HOUSE_NUMBER_RE,
     MINE,
     NEW_REPORT,
+    PLACE_START_RE,
     START,
     TRACK,
 )
@@ -46,6 +50,8 @@ class Conversation(ReportForm, FollowUps):
 
     async def run(self) -> list[OutgoingMessage]:
         msg = self.msg
+        if await contact.intercept(self):  # the answer to a staff question, "xóa dữ liệu của tôi"
+            return self.out
         if msg.contact_phone:
             await self.on_phone(msg.contact_phone, from_contact=True)
             return self.out
@@ -152,6 +158,12 @@ class Conversation(ReportForm, FollowUps):
 
     async def fill_text(self, raw: str, folded: str, caption: bool) -> None:
         draft = self.draft
+        if (draft is None or (not draft.get("description") and draft.get("lat") is None)) and not caption \
+                and await self.reads_as_place(raw, folded):
+            if draft is None:
+                self.new_draft()
+            await self.on_address(raw)  # the place first: the description is asked for next
+            return
         if draft is None:
             if not caption:
                 parsed = await nlu_service.parse(raw)
@@ -182,6 +194,17 @@ class Conversation(ReportForm, FollowUps):
         self.say("got_description")
         await self.advance()
 
+    async def reads_as_place(self, raw: str, folded: str) -> bool:
+        """An address typed before any description ("123 Lê Duẩn, phường Tân Lập"): it starts as an
+        address does, is short, says nothing the classifier recognises as a problem (unless it starts
+        with a house number), and the geocoder finds it in the province."""
+        if len(folded.split()) > 12:
+            return False
+        if not HOUSE_NUMBER_RE.match(folded):
+            if not PLACE_START_RE.match(folded) or not (await nlu_service.classify(raw)).unsure:
+                return False
+        return await geo_service.geocode(session=self.session, address=raw) is not None
+
     async def small_talk(self, intent: str, raw: str) -> None:
         if intent == "greet":
             name = f" {self.citizen.display_name}" if self.citizen.display_name else ""
@@ -193,8 +216,8 @@ class Conversation(ReportForm, FollowUps):
             self.say("ask_code")
         elif intent == "give_rating":
             self.say("rating_hint")
-        elif intent == "out_of_scope":  # small talk or gibberish: say so, and how to go on
-            self.say("not_understood")
+        elif intent == "out_of_scope":  # an administrative question, not a field report: where it goes
+            self.say("out_of_scope")
         else:
             self.say("help", photos=self.settings.photos_per_report)
 
@@ -205,6 +228,8 @@ async def handle(incoming: IncomingMessage, *, session: AsyncSession) -> list[Ou
     The session's transaction belongs to this turn (each channel opens one per message): when the
     conversation fails half-way, its changes are rolled back and the conversation state is kept as
     it was, without the cost of a savepoint on every turn."""
+    if incoming.text:  # every channel's text, cleaned once at the edge of the dialogue
+        incoming.text = clean(incoming.text)
     store = get_store()
     data, updated_at = await store.load(session, incoming.channel, incoming.user_id)
     data, expired = expire_if_idle(data, updated_at, utcnow())
@@ -212,6 +237,8 @@ async def handle(incoming: IncomingMessage, *, session: AsyncSession) -> list[Ou
     citizen = await citizens_service.get_or_create(
         session=session, channel=incoming.channel, external_id=incoming.user_id, language=language
     )
+    if citizen.bot_paused_until is not None and citizen.bot_paused_until > utcnow():
+        return []  # a staff member is answering this person by hand: the bot keeps quiet
     conversation = Conversation(session, incoming, citizen, copy.deepcopy(data))
     try:
         out = await conversation.run()

@@ -87,9 +87,13 @@ class FollowUps(ConversationBase):
         self.data.pop("reopen_code", None)
         try:
             report = await reports_service.get(session=self.session, code=code)
+            if report.rating is not None and report.rating.stars >= 3:  # a stale button: rated well since
+                self.say("reopen_stale", code=report.code, stars=report.rating.stars)
+                return
             async with self.session.begin_nested():
                 await reports_service.transition(session=self.session, report=report, action="reopen",
-                                                 actor=Actor.of_citizen(self.citizen), note="Người dân mở lại qua chat")
+                                                 actor=Actor.of_citizen(self.citizen), note="Người dân mở lại qua chat",
+                                                 receipt_in_chat=True)
         except DomainError as exc:
             self.say("cannot", reason=exc.message)
             return

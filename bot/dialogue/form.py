@@ -104,7 +104,12 @@ class ReportForm(ConversationBase):
                 self.say("photo_bad", reason=t("error", self.lang))
                 continue
             draft["photos"].append({"sha256": stored.sha256, "content_type": stored.content_type})
-            self.say("photo_received", count=len(draft["photos"]), photos=limit)
+            count = len(draft["photos"])
+            # At the limit nothing more is invited; before the description, the next question
+            # (what happened?) follows instead of "type done".
+            key = ("photo_all_received" if count >= limit
+                   else "photo_received" if draft.get("description") else "photo_received_first")
+            self.say(key, count=count, photos=limit)
         if len(draft["photos"]) >= limit:
             draft["photos_done"] = True
             if self.awaiting == "photos":

@@ -42,6 +42,23 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Xin lỗi, tôi chưa hiểu. Hãy mô tả sự việc cần phản ánh, hoặc gõ \"giúp\" để xem hướng dẫn.",
         "Sorry, I did not understand. Describe the problem you want to report, or type \"help\".",
     ),
+    "out_of_scope": (
+        "Kênh này chỉ tiếp nhận phản ánh sự việc ngoài hiện trường (vỉa hè, rác, nước thải, quảng cáo, "
+        "xây dựng, đèn đường...).\n"
+        "• Thủ tục hành chính (căn cước, hộ tịch, cư trú, đất đai, giấy phép xây dựng): Bộ phận một cửa "
+        "của UBND phường, xã nơi bạn ở, hoặc Cổng dịch vụ công quốc gia dichvucong.gov.vn.\n"
+        "• Khiếu nại, tố cáo: tiếp công dân tại UBND phường, xã.\n"
+        "• Khẩn cấp: 113 (công an), 114 (cứu hỏa, cứu nạn), 115 (cấp cứu).\n"
+        "Nếu bạn muốn phản ánh một sự việc, hãy mô tả nó, hoặc gõ \"giúp\" để xem hướng dẫn.",
+        "This channel only takes reports of problems in public places (sidewalks, litter, wastewater, "
+        "adverts, construction, street lights...).\n"
+        "• Administrative procedures (ID cards, civil status, residence, land, building permits): the "
+        "one-stop desk of your ward or commune People's Committee, or the national public service portal "
+        "dichvucong.gov.vn.\n"
+        "• Complaints and denunciations: the citizen reception of your ward or commune.\n"
+        "• Emergencies: 113 (police), 114 (fire and rescue), 115 (ambulance).\n"
+        "To report a problem, describe it, or type \"help\".",
+    ),
     "unsupported": (
         "Tôi chưa xử lý được loại tin này (nhãn dán, tệp, ghi âm, video). Hãy gửi chữ, ảnh hoặc vị trí.",
         "I cannot handle this kind of message (sticker, file, voice, video). Please send text, photos or a "
@@ -86,6 +103,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Sự việc ở đâu? Bấm \"📍 Gửi vị trí\" hoặc gõ địa chỉ (số nhà, đường, phường/xã).",
         "Where is it? Tap \"📍 Send location\" or type the address (street and ward/commune).",
     ),
+    "ask_location_typed": (
+        "Sự việc ở đâu? Gõ địa chỉ (số nhà, đường, phường/xã) hoặc toạ độ \"vĩ độ, kinh độ\".",
+        "Where is it? Type the address (street and ward/commune) or the coordinates \"lat, lon\".",
+    ),
     "location_button": ("📍 Gửi vị trí", "📍 Send location"),
     "contact_button": ("📞 Gửi số điện thoại", "📞 Share my phone number"),
     "contact_form_title": ("Chia sẻ số điện thoại", "Share your phone number"),
@@ -115,6 +136,14 @@ TEXTS: dict[str, tuple[str, str]] = {
     "photo_received": (
         "Đã nhận ảnh {count}/{photos}. Gửi thêm, hoặc gõ \"xong\" để tiếp tục.",
         "Photo {count}/{photos} received. Send more, or type \"done\" to continue.",
+    ),
+    "photo_received_first": (
+        "Đã nhận ảnh {count}/{photos}.",
+        "Photo {count}/{photos} received.",
+    ),
+    "photo_all_received": (
+        "Đã nhận đủ {photos}/{photos} ảnh.",
+        "All {photos} photos received.",
     ),
     "photo_bad": ("Ảnh không hợp lệ: {reason}", "The photo was not accepted: {reason}"),
     "photo_limit": (
@@ -198,6 +227,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Rất tiếc vì kết quả chưa tốt. Sự việc vẫn chưa được khắc phục? Bạn có muốn mở lại phản ánh {code} không?",
         "Sorry the result was not good. Is it still not fixed? Do you want to reopen report {code}?",
     ),
+    "reopen_stale": (
+        "Phản ánh {code} bạn đã đánh giá {stars}★ nên không mở lại. Nếu sự việc tái diễn, hãy gửi phản ánh mới.",
+        "You rated {code} {stars}★, so it is not reopened. If the problem is back, send a new report.",
+    ),
     "reopened": (
         "Đã mở lại phản ánh {code} và chuyển lại đơn vị xử lý. Hạn mới: {due}.",
         "Report {code} is reopened and sent back to the agency. New deadline: {due}.",
@@ -222,6 +255,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "btn_new_report": ("Gửi mới", "File a new one"),
     "btn_reopen": ("Mở lại", "Reopen"),
     "photos_none": ("không có", "none"),
+    "answer_thanks": (
+        "Cảm ơn bạn! Câu trả lời đã được gửi đến cán bộ xử lý phản ánh {code}.",
+        "Thank you! Your answer has been passed to the officer handling report {code}.",
+    ),
+    "erase_confirm": (
+        "Bạn muốn xóa dữ liệu cá nhân (tên, số điện thoại, định danh chat) khỏi các phản ánh đã gửi? "
+        "Các phản ánh vẫn được xử lý nhưng ẩn danh, và cán bộ không liên lạc lại được với bạn. "
+        "Gõ \"đồng ý\" để xóa, hoặc \"không\" để giữ lại.",
+        "Delete your personal data (name, phone, chat id) from the reports you sent? The reports stay and "
+        "are still handled, anonymously, and officers cannot contact you. Type \"dong y\" to delete, or "
+        "\"khong\" to keep it.",
+    ),
+    "erased": (
+        "Đã xóa dữ liệu cá nhân của bạn ({reports} phản ánh đã được ẩn danh). Cảm ơn bạn đã sử dụng dịch vụ.",
+        "Your personal data has been deleted ({reports} reports made anonymous). Thank you for using the "
+        "service.",
+    ),
+    "erase_kept": ("Dữ liệu của bạn được giữ nguyên.", "Your data is kept as it was."),
 }
 
 

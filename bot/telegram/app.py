@@ -14,11 +14,11 @@ __all__ = ["COMMANDS", "close", "get_bot", "get_dispatcher", "make_bot", "set_co
 _dispatcher: Dispatcher | None = None
 
 COMMANDS = [
-    ("start", "Bắt đầu / start"),
-    ("help", "Hướng dẫn / help"),
-    ("baocao", "Gửi phản ánh / new report"),
-    ("tracuu", "Tra cứu phản ánh / track a report"),
-    ("huy", "Hủy / cancel"),
+    ("start", "Bắt đầu"),
+    ("help", "Hướng dẫn"),
+    ("baocao", "Gửi phản ánh"),
+    ("tracuu", "Tra cứu phản ánh"),
+    ("huy", "Hủy"),
 ]
 
 

@@ -1,5 +1,5 @@
 """One database session (one transaction) per update, handed to handlers as `session`; the
-update's id rides along in `session.info` (render.converse records the turn under it)."""
+update's id rides along in `session.info` (the turn is recorded under it: render.converse)."""
 
 from __future__ import annotations
 

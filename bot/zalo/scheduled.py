@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from backend.core.jobs import Job
-from bot.zalo import tokens
+from bot.zalo import freshness, tokens
 
 
 async def zalo_token_refresh(now: datetime | None = None) -> dict[str, Any]:
@@ -21,4 +21,6 @@ async def zalo_token_refresh(now: datetime | None = None) -> dict[str, Any]:
 JOBS: list[Job] = [
     Job("zalo-token-refresh", zalo_token_refresh, 1800, "mỗi 30 phút",
         "Làm mới token Zalo OA trước khi hết hạn"),
+    Job("chat-event-prune", freshness.prune_processed, 3600, "mỗi giờ",
+        "Xóa mã sự kiện Zalo đã xử lý, cũ hơn cửa sổ chống phát lại"),
 ]

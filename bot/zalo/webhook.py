@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from backend.core.config import get_settings
+from bot.zalo import freshness
 from bot.zalo.events import event_key, ignored
 from bot.zalo.inbox import get_inbox
 
@@ -55,8 +56,14 @@ async def zalo_webhook(request: Request) -> JSONResponse:
             log.warning("zalo webhook: bad signature, event %s refused", event.get("event_name"))
             return JSONResponse({"error": "bad signature"}, status_code=401)
         log.warning("zalo webhook: bad signature, accepted (ZALO_SIGNATURE_MODE=log)")
+    refused = freshness.refusal(event)
+    if refused:
+        if get_settings().zalo_signature_mode == "enforce":
+            log.warning("zalo webhook: %s event %s refused", refused, event.get("event_name"))
+            return JSONResponse({"error": refused}, status_code=403)
+        log.warning("zalo webhook: %s event accepted (ZALO_SIGNATURE_MODE=log)", refused)
     name = str(event.get("event_name", ""))
-    if ignored(name):
+    if ignored(name, event):
         return JSONResponse({"ok": True, "ignored": name})
     if not await get_inbox().claim(event_key(event), event):
         return JSONResponse({"ok": True, "duplicate": True})

@@ -31,9 +31,9 @@ from sqlalchemy import and_, or_
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow, writing
 from bot.dialogue import turns
-from bot.zalo import render
+from bot.zalo import render, system
 from bot.zalo.doorbell import Doorbell
-from bot.zalo.events import to_incoming
+from bot.zalo.events import is_system, to_incoming, user_of
 
 log = logging.getLogger(__name__)
 TAKE = 200  # events a worker takes for processing at a time
@@ -47,8 +47,9 @@ ZALO = turns.Channel("zalo", render.send_messages, gated=True)
 
 
 def lane_of(event: dict[str, Any]) -> int:
-    """The event's lane, from its sender (0..LANE_SPACE-1): one person, one lane."""
-    user = str((event.get("sender") or event.get("follower") or {}).get("id", ""))
+    """The event's lane, from its person (0..LANE_SPACE-1): one person, one lane (a staff echo and
+    a receipt go to the lane of the person they were sent to, so a pause is recorded in order)."""
+    user = user_of(event) or ""
     return zlib.crc32(user.encode()) % LANE_SPACE
 
 
@@ -59,7 +60,17 @@ def lane(event: dict[str, Any], lanes: int, stride: int = 1) -> int:
 
 async def process(event: dict[str, Any], key: str, receipts: turns.Receipts | None = None) -> None:
     """Run the turn of one taken event and deliver its replies (events that carry nothing to
-    answer are just marked done)."""
+    answer are just marked done; receipts, staff echoes and consent withdrawal are recorded
+    without the dialogue)."""
+    if is_system(event):
+        async with writing(), session_scope() as session:
+            replies = await system.handle(event, session=session)
+            await turns.mark(session, "zalo", key, "answered" if replies else "done",
+                             replies=[r.to_dict() for r in replies])
+        user = user_of(event)
+        if replies and user:  # the withdrawal's confirmation
+            await turns.deliver(ZALO, key, user, replies, receipts=receipts)
+        return
     incoming = to_incoming(event)
     if incoming is None:
         async with writing(), session_scope() as session:
@@ -150,7 +161,7 @@ async def run_worker(stop: asyncio.Event | None = None, idle_s: float = 1.0, sha
 
 def _user_of(event: dict[str, Any]) -> str | None:
     incoming = to_incoming(event)
-    return incoming.user_id if incoming is not None else None
+    return incoming.user_id if incoming is not None else user_of(event)
 
 
 async def recover(limit: int = 200) -> dict[str, int]:

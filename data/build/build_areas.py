@@ -245,6 +245,30 @@ DEPARTMENTS = [
         "kind": "department",
     },
     {
+        "code": "CTK",
+        "name": "Thống kê tỉnh Đắk Lắk",
+        "name_en": "Dak Lak Statistics Office (General Statistics Office, Ministry of Finance)",
+        "kind": "department",
+    },
+    {
+        "code": "STC",
+        "name": "Sở Tài chính tỉnh Đắk Lắk",
+        "name_en": "Dak Lak Department of Finance (incl. former Department of Planning and Investment)",
+        "kind": "department",
+    },
+    {
+        "code": "SCT",
+        "name": "Sở Công Thương tỉnh Đắk Lắk",
+        "name_en": "Dak Lak Department of Industry and Trade",
+        "kind": "department",
+    },
+    {
+        "code": "TTPVHCC",
+        "name": "Trung tâm Phục vụ hành chính công tỉnh Đắk Lắk",
+        "name_en": "Dak Lak Public Administrative Service Centre (one-stop shop)",
+        "kind": "department",
+    },
+    {
         "code": "CTY-DTMT",
         "name": "Công ty Cổ phần Đô thị và Môi trường Đắk Lắk",
         "name_en": "Dak Lak Urban Environment JSC (drainage, waste collection; illustrative)",

@@ -1,4 +1,5 @@
-"""Staff sign-in: session cookie, CSRF on every form, lockout, logout, password change."""
+"""Staff sign-in: session cookie, CSRF on every form, logout, password change (throttling and
+server-side sessions: test_login_throttle.py, test_sessions.py)."""
 
 from sqlalchemy import select
 
@@ -26,15 +27,6 @@ async def test_wrong_password_is_refused(site, site_client):
     response = await login(site_client, "an", "wrong-password")
     assert response.status_code == 401
     assert "Sai tên đăng nhập hoặc mật khẩu" in response.text
-
-
-async def test_repeated_failures_lock_the_account_even_with_the_right_password(site, site_client):
-    await site.user("an", "supervisor")
-    for _ in range(5):
-        await login(site_client, "an", "wrong-password")
-    response = await login(site_client, "an", PASSWORD)
-    assert response.status_code == 401
-    assert "tạm khóa" in response.text
 
 
 async def test_a_post_without_csrf_token_is_refused_with_a_403_page(site, site_client):

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 
 from backend.catalog.models import Agency, Area
+from backend.reports.models import Report
 from backend.staff.models import User
 from tests.admin.conftest import csrf_of, login
 
@@ -87,3 +88,46 @@ async def test_the_audit_log_lists_staff_actions(site, site_client):
     await login(site_client, "qt")
     page = (await site_client.get("/admin/manage/audit")).text
     assert ">login<" in page
+
+
+async def test_an_admins_routing_edit_applies_to_the_next_report_at_once(site, site_client):
+    await site.user("qt", "admin")
+    await login(site_client, "qt")
+    first = await site.report()  # encroachment at Tân Lập: its People's Committee (and the routing is cached)
+    token = await csrf_of(site_client, "/admin/manage/routing")
+    response = await site_client.post("/admin/manage/routing/0", data={
+        "csrf_token": token, "position": "1", "category": "encroachment", "agency": "UBND-24163", "active": "1"})
+    assert response.status_code == 303
+    second = await site.report()
+    async with site.db() as session:
+        agencies = dict((await session.execute(
+            select(Report.code, Agency.code).join(Agency, Report.agency_id == Agency.id)
+            .where(Report.code.in_([first, second])))).all())
+    assert (agencies[first], agencies[second]) == ("UBND-24121", "UBND-24163")
+
+
+async def test_a_deadline_edit_applies_to_the_next_report_at_once(site, site_client):
+    from backend.catalog.models import DeadlinePolicy
+
+    await site.user("qt", "admin")
+    await login(site_client, "qt")
+    await site.report()
+    async with site.db() as session:
+        policy = await session.scalar(select(DeadlinePolicy).where(DeadlinePolicy.priority == "normal"))
+    token = await csrf_of(site_client, "/admin/manage/deadlines")
+    response = await site_client.post(f"/admin/manage/deadlines/{policy.id}", data={
+        "csrf_token": token, "amount": "2", "unit": "hours"})
+    assert response.status_code == 303
+    code = await site.report()
+    async with site.db() as session:
+        report = await session.scalar(select(Report).where(Report.code == code))
+    assert abs((report.due_at - report.created_at).total_seconds() - 2 * 3600) < 5
+
+
+async def test_a_category_form_with_a_bad_number_is_a_422(site, site_client):
+    await site.user("qt", "admin")
+    await login(site_client, "qt")
+    token = await csrf_of(site_client, "/admin/manage/categories")
+    response = await site_client.post("/admin/manage/categories/littering", data={
+        "csrf_token": token, "name": "Xả rác", "sort_order": "mười", "active": "1"})
+    assert response.status_code == 422

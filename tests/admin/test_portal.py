@@ -73,3 +73,19 @@ async def test_a_description_with_no_words_is_refused_on_the_portal(site, site_c
     assert response.status_code == 422 and "mô tả cần nói bằng chữ" in response.text
     async with site.db() as session:
         assert await session.scalar(select(Report)) is None
+
+
+async def test_an_unknown_page_is_a_vietnamese_page_with_a_way_home(site, site_client):
+    response = await site_client.get("/khong-co-trang-nay", headers={"accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 404 and response.headers["content-type"].startswith("text/html")
+    assert "Không tìm thấy trang" in response.text and 'href="/"' in response.text
+
+
+async def test_an_unknown_staff_page_is_a_vietnamese_page(site, site_client):
+    response = await site_client.get("/admin/khong-co", headers={"accept": "text/html"})
+    assert response.status_code == 404 and "Không tìm thấy trang" in response.text
+
+
+async def test_an_unknown_api_route_stays_json_for_a_browser_too(site, site_client):
+    response = await site_client.get("/api/v1/khong-co", headers={"accept": "text/html"})
+    assert response.status_code == 404 and response.json()["error"] == "http_error"

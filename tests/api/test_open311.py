@@ -6,7 +6,7 @@ async def test_services_list_the_categories(app_client: httpx.AsyncClient) -> No
     assert {"encroachment", "littering", "other"} <= codes
 
 
-async def test_post_then_get_a_request(app_client: httpx.AsyncClient) -> None:
+async def test_post_then_get_a_request(app_client: httpx.AsyncClient, open311_key: str) -> None:
     r = await app_client.post(
         "/open311/v2/requests.json",
         data={
@@ -15,6 +15,7 @@ async def test_post_then_get_a_request(app_client: httpx.AsyncClient) -> None:
             "lat": "12.6675",
             "long": "108.0378",
             "phone": "0905123456",
+            "api_key": open311_key,
         },
     )
     assert r.status_code == 200, r.text
@@ -26,18 +27,20 @@ async def test_post_then_get_a_request(app_client: httpx.AsyncClient) -> None:
     assert code in [x["service_request_id"] for x in listed]
 
 
-async def test_post_outside_the_province_is_400(app_client: httpx.AsyncClient) -> None:
+async def test_post_outside_the_province_is_400(app_client: httpx.AsyncClient, open311_key: str) -> None:
     r = await app_client.post(
         "/open311/v2/requests.json",
-        data={"service_code": "littering", "description": "Rác đổ ven đường", "lat": "21.02", "long": "105.85"},
+        data={"service_code": "littering", "description": "Rác đổ ven đường", "lat": "21.02", "long": "105.85",
+              "api_key": open311_key},
     )
     assert r.status_code == 400 and "ngoài" in r.json()[0]["description"]
 
 
-async def test_post_with_unknown_service_is_400(app_client: httpx.AsyncClient) -> None:
+async def test_post_with_unknown_service_is_400(app_client: httpx.AsyncClient, open311_key: str) -> None:
     r = await app_client.post(
         "/open311/v2/requests.json",
-        data={"service_code": "nope", "description": "Rác đổ ven đường", "lat": "12.6675", "long": "108.0378"},
+        data={"service_code": "nope", "description": "Rác đổ ven đường", "lat": "12.6675", "long": "108.0378",
+              "api_key": open311_key},
     )
     assert r.status_code == 400
 

@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import io
 import json
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -73,10 +74,24 @@ class ZaloStandIn(Server):
     refreshes: int = 0
     uploads: int = 0
     timeout_s: float = 3.0
+    # Like real Zalo: consultation messages only within `window_s` of the person's last message
+    # (None: no window), recorded when an event from them is built with event().
+    window_s: float | None = None
+    last_interaction: dict[str, float] = field(default_factory=dict)
+    transactions: list[dict[str, Any]] = field(default_factory=list)  # accepted transaction messages
+    transaction_faults: list[str] = field(default_factory=list)  # next transaction sends: "-244", ...
+    zns: list[dict[str, Any]] = field(default_factory=list)  # accepted ZNS template messages
+    zns_templates: set[str] = field(default_factory=set)
+    uploaded: list[tuple[str, int]] = field(default_factory=list)  # (format by content, bytes) accepted
+    upload_faults: list[str] = field(default_factory=list)
+    refused: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (error, body) of refused sends
+    upload_limit: int = 1024 * 1024  # Zalo's image upload: JPG/PNG, about 1 MB
 
     def __post_init__(self) -> None:
         Server.__init__(self)
         self.app.router.add_post("/v3.0/oa/message/cs", self.message)
+        self.app.router.add_post("/v3.0/oa/message/transaction", self.transaction)
+        self.app.router.add_post("/message/template", self.zns_send)
         self.app.router.add_post("/v2.0/oa/upload/image", self.upload)
         self.app.router.add_get("/v3.0/oa/user/detail", self.detail)
         self.app.router.add_post("/v4/oa/access_token", self.oauth)
@@ -85,15 +100,33 @@ class ZaloStandIn(Server):
     def env(self) -> dict[str, str]:
         return {"ZALO_APP_ID": self.app_id, "ZALO_APP_SECRET": self.app_secret, "ZALO_OA_SECRET_KEY": self.oa_secret,
                 "ZALO_ACCESS_TOKEN": self.access_token, "ZALO_REFRESH_TOKEN": self.refresh_token,
-                "ZALO_API_BASE": self.url, "ZALO_OAUTH_BASE": self.url}
+                "ZALO_API_BASE": self.url, "ZALO_OAUTH_BASE": self.url, "ZALO_ZNS_BASE": self.url}
 
     def texts(self, user_id: str | None = None) -> list[str]:
         return [s["message"].get("text", "") for s in self.sends
-                if user_id is None or s["recipient"]["user_id"] == user_id]
+                if "text" in s["message"] and (user_id is None or s["recipient"].get("user_id") == user_id)]
+
+    def images(self, user_id: str | None = None) -> list[dict[str, Any]]:
+        return [s["message"] for s in self.sends if "attachment" in s["message"]
+                and s["message"]["attachment"]["payload"].get("template_type") == "media"
+                and (user_id is None or s["recipient"].get("user_id") == user_id)]
+
+    def _refuse(self, code: int, message: str, body: dict[str, Any]) -> web.Response:
+        self.refused.append((code, body))
+        return web.json_response({"error": code, "message": message})
 
     async def message(self, request: web.Request) -> web.Response:
         self.attempts += 1
         body = await request.json()
+        user = body.get("recipient", {}).get("user_id")
+        if self.window_s is not None and user is not None \
+                and time.time() - self.last_interaction.get(user, 0.0) > self.window_s:
+            return self._refuse(-230, "User has not interacted with the OA in the allowed time", body)
+        message = body.get("message", {})
+        if "text" in message and not str(message["text"]).strip():
+            return self._refuse(-201, "Text message is empty", body)
+        if not message.get("text") and "attachment" not in message:
+            return self._refuse(-201, "Message is empty", body)
         if self.faults:
             fault = self.faults.pop(0)
             if fault == "5xx":
@@ -112,11 +145,47 @@ class ZaloStandIn(Server):
                                   "data": {"message_id": f"m{len(self.sends)}",
                                            "user_id": body["recipient"]["user_id"]}})
 
+    async def transaction(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if request.headers.get("access_token") != self.access_token:
+            return web.json_response({"error": -216, "message": "Access token is invalid"})
+        if self.transaction_faults:
+            return self._refuse(int(self.transaction_faults.pop(0)), "transaction refused", body)
+        payload = body.get("message", {}).get("attachment", {}).get("payload", {})
+        if not str(payload.get("template_type", "")).startswith("transaction_") or not payload.get("elements"):
+            return self._refuse(-201, "Invalid transaction template", body)
+        self.transactions.append(body)
+        return web.json_response({"error": 0, "message": "Success",
+                                  "data": {"message_id": f"t{len(self.transactions)}",
+                                           "user_id": body["recipient"].get("user_id")}})
+
+    async def zns_send(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if request.headers.get("access_token") != self.access_token:
+            return web.json_response({"error": -124, "message": "Access token is invalid"})
+        if not re.fullmatch(r"84\d{9,10}", str(body.get("phone", ""))):
+            return self._refuse(-108, "Phone number is invalid", body)
+        if body.get("template_id") not in self.zns_templates:
+            return self._refuse(-1124, "Template is not approved", body)
+        self.zns.append(body)
+        return web.json_response({"error": 0, "message": "Success",
+                                  "data": {"msg_id": f"z{len(self.zns)}", "sent_time": str(int(time.time() * 1000))}})
+
     async def upload(self, request: web.Request) -> web.Response:
         if request.headers.get("access_token") != self.access_token:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
-        await request.post()
+        form = await request.post()
+        if self.upload_faults:
+            return web.json_response({"error": int(self.upload_faults.pop(0)), "message": "upload fault"})
+        upload = form.get("file")
+        data = upload.file.read() if hasattr(upload, "file") else b""
+        kind = "jpg" if data[:3] == b"\xff\xd8\xff" else "png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "other"
+        if kind == "other":
+            return web.json_response({"error": -201, "message": "Only jpg and png images are accepted"})
+        if len(data) > self.upload_limit:
+            return web.json_response({"error": -201, "message": "The image is larger than 1MB"})
         self.uploads += 1
+        self.uploaded.append((kind, len(data)))
         return web.json_response({"error": 0, "message": "Success", "data": {"attachment_id": f"att{self.uploads}"}})
 
     async def detail(self, request: web.Request) -> web.Response:
@@ -139,8 +208,20 @@ class ZaloStandIn(Server):
     async def image(self, request: web.Request) -> web.Response:
         return web.Response(body=jpeg(), content_type="image/jpeg")
 
+    def message_ids(self, user_id: str) -> list[str]:
+        return [f"m{i + 1}" for i, s in enumerate(self.sends) if s["recipient"].get("user_id") == user_id]
+
     # --- what Zalo posts to us ---
+    def receipt(self, event_name: str, user_id: str, msg_ids: list[str]) -> dict[str, Any]:
+        """user_received_message (one msg_id) or user_seen_message (msg_ids[]): from the OA's side."""
+        message: dict[str, Any] = ({"msg_id": msg_ids[0]} if event_name == "user_received_message"
+                                   else {"msg_ids": msg_ids})
+        return {"app_id": self.app_id, "event_name": event_name, "timestamp": str(int(time.time() * 1000)),
+                "sender": {"id": "oa1"}, "recipient": {"id": user_id}, "message": message}
+
     def event(self, event_name: str, user_id: str, msg_id: str | None = None, **message: Any) -> dict[str, Any]:
+        if event_name.startswith(("user_send_", "anonymous_send_", "follow", "user_submit_info")):
+            self.last_interaction[user_id] = time.time()
         event: dict[str, Any] = {
             "app_id": self.app_id, "user_id_by_app": "999" + user_id, "event_name": event_name,
             "timestamp": str(int(time.time() * 1000)), "sender": {"id": user_id}, "recipient": {"id": "oa1"},
@@ -164,6 +245,7 @@ class TelegramStandIn(Server):
     updates: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
+    faults: list[str] = field(default_factory=list)  # next sendMessage calls: "5xx", "blocked"
     downloads: int = 0
     _next_update: int = 1
     _message_id: int = 1000
@@ -227,6 +309,13 @@ class TelegramStandIn(Server):
                     await asyncio.wait_for(self.new_update.wait(), timeout)
                 pending = [u for u in self.updates if u["update_id"] >= offset]
             return self.ok(pending)
+        if method == "sendMessage" and self.faults:
+            fault = self.faults.pop(0)
+            self.calls.pop()  # refused: not sent
+            if fault == "blocked":
+                return web.json_response({"ok": False, "error_code": 403,
+                                          "description": "Forbidden: bot was blocked by the user"}, status=403)
+            return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         if method in ("sendMessage", "sendPhoto"):
             return self.ok(self._message(params))
         if method == "getFile":

@@ -12,7 +12,6 @@ import pytest
 
 from nlu import CATEGORIES, DATA_DIR, FALLBACK_INTENT, model, service
 from nlu.dataset import data_hash, load_file
-from nlu.text import accented_view, plain_view
 from tests.nlu.conftest import subprocess_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -123,9 +122,9 @@ def test_runtime_model_equals_scikit_learn(tmp_path: Path) -> None:
 
     examples = load_file(DATA_DIR / "conversation.yml") + load_file(DATA_DIR / "littering.yml")
     runtime = model.fit(examples)
-    vectorizers, classifier = model.fit_sklearn(examples)
+    vectorizers, classifier = model.fit_sklearn(examples, restorer=runtime.restorer)
     for text in ["Có người đổ trộm rác  thải, xà bần!", "xin chào ạ", "k ai don rac o bmt", "x"]:
-        views = {"plain": [plain_view(text)], "accented": [accented_view(text)]}
+        views = {name: [view] for name, view in runtime.views(text).items()}
         features = sparse.hstack([vec.transform(views[view]) for view, vec in vectorizers], format="csr")
         expected = classifier.predict_proba(features)[0]
         got = dict(runtime.rank(text))

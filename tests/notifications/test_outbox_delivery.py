@@ -104,7 +104,8 @@ async def test_expired_token_is_refreshed_once_and_the_message_sent_once(session
 async def test_window_passed_is_a_final_failure_shown_on_the_report(session, zalo, report_factory):
     report = await report_factory()
     row = await queue(session, report_id=report.id)
-    zalo.faults.append("-230")
+    zalo.faults.append("-230")  # consultation refused: the window passed
+    zalo.transaction_faults.append("-230")  # and no transaction message either, no ZNS configured
     assert (await deliver_due())["failed"] == 1
     row = await reload(session, row)
     assert row.status == "failed" and "-230" in row.last_error
@@ -142,13 +143,22 @@ async def test_concurrent_runs_never_send_a_row_twice(session, zalo):
     assert len(zalo.sends) == 20
 
 
-async def test_cli_messages_are_marked_sent(session):
+async def test_terminal_messages_wait_for_the_terminal_chat_which_shows_them(session):
+    from rich.console import Console
+
+    from bot.cli import show_pushed
+
     row = await queue(session, channel="cli", user="me")
-    assert (await deliver_due())["sent"] == 1
+    assert (await deliver_due())["claimed"] == 0  # the scheduler leaves them for `phananh chat`
+    assert (await reload(session, row)).status == "pending"
+    console = Console(record=True, width=120)
+    assert await show_pushed(console, row.citizen_id) == 1
+    shown = console.export_text()
+    assert "PA-ABC234" in shown and "Đã thu gom sạch" in shown
     assert (await reload(session, row)).status == "sent"
 
 
-async def test_outbox_retry_job_reports_what_it_did(session):
-    await queue(session, channel="cli", user="me")
+async def test_outbox_retry_job_reports_what_it_did(session, zalo):
+    await queue(session)
     assert (await scheduled.outbox_retry())["sent"] == 1
     assert (await scheduled.outbox_retry())["claimed"] == 0

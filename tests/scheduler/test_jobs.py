@@ -12,6 +12,7 @@ from backend.dashboard import scheduled as dashboard_jobs
 from backend.notifications.models import Outbox
 from backend.reports import scheduled as report_jobs
 from backend.reports.models import Rating, Report, ReportEvent
+from backend.staff.models import User
 
 
 async def _set(site, code, **values):
@@ -34,11 +35,12 @@ async def test_deadline_watch_reminds_the_agency_a_day_before_the_deadline(site)
     code = await site.report()
     now = utcnow()
     await _set(site, code, due_at=now + timedelta(hours=20))
-    assert await report_jobs.deadline_watch(now=now) == {"reminded": 1, "escalated": 0}
+    assert await report_jobs.deadline_watch(now=now) == {"reminded": 1, "escalated": 0, "escalated_3x": 0, "alerts": 0}
     events = await _events(site, code, "remind")
     assert len(events) == 1 and not events[0].public
     assert (await _report(site, code)).reminded_at is not None
-    assert await report_jobs.deadline_watch(now=now + timedelta(hours=1)) == {"reminded": 0, "escalated": 0}
+    later = await report_jobs.deadline_watch(now=now + timedelta(hours=1))
+    assert later == {"reminded": 0, "escalated": 0, "escalated_3x": 0, "alerts": 0}
 
 
 async def test_deadline_watch_does_not_remind_when_the_deadline_is_far(site):
@@ -60,11 +62,42 @@ async def test_deadline_watch_escalates_an_overdue_report_once(site):
     assert not event.public
 
 
+async def test_an_overdue_report_reaches_the_agencys_officers_and_the_ioc_once(site):
+    await site.user("canbo", "officer", agency="UBND-24121")
+    await site.user("giamsat", "supervisor")
+    await site.user("khac", "officer", agency="UBND-24163")
+    async with site.db() as session:
+        for username, contact in (("canbo", "111"), ("giamsat", "222"), ("khac", "333")):
+            await session.execute(update(User).where(User.username == username).values(telegram_chat_id=contact))
+    code = await site.report()  # in Tân Lập: UBND-24121
+    now = utcnow()
+    await _set(site, code, due_at=now - timedelta(hours=2))
+    assert (await report_jobs.deadline_watch(now=now))["alerts"] == 2
+    assert (await report_jobs.deadline_watch(now=now + timedelta(hours=1)))["alerts"] == 0
+    async with site.db() as session:
+        rows = (await session.scalars(select(Outbox).where(Outbox.kind == "staff_alert"))).all()
+    assert sorted(r.recipient for r in rows) == ["111", "222"]
+    assert all(code in r.payload["text"] and "quá hạn" in r.payload["text"].lower() for r in rows)
+
+
+async def test_a_report_three_times_over_its_time_is_escalated_again_once(site):
+    await site.user("giamsat", "supervisor")
+    async with site.db() as session:
+        await session.execute(update(User).where(User.username == "giamsat").values(email="gs@ioc.vn"))
+    code = await site.report()
+    now = utcnow()
+    await _set(site, code, created_at=now - timedelta(days=10), due_at=now - timedelta(days=7))
+    first = await report_jobs.deadline_watch(now=now)
+    assert (first["escalated"], first["escalated_3x"], first["alerts"]) == (1, 1, 2)
+    assert (await report_jobs.deadline_watch(now=now + timedelta(hours=1)))["escalated_3x"] == 0
+    assert len(await _events(site, code, "escalate_3x")) == 1
+
+
 async def test_deadline_watch_leaves_resolved_reports_alone(site):
     code = await site.report()
     now = utcnow()
     await _set(site, code, status="resolved", resolved_at=now, due_at=now - timedelta(days=1))
-    assert await report_jobs.deadline_watch(now=now) == {"reminded": 0, "escalated": 0}
+    assert await report_jobs.deadline_watch(now=now) == {"reminded": 0, "escalated": 0, "escalated_3x": 0, "alerts": 0}
 
 
 async def _resolved_with_citizen(site, resolved_at):

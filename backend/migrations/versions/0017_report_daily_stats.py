@@ -1,7 +1,7 @@
 """The operations screen's rollup: per day, agency, category and ward.
 
 Revision ID: 0017
-Revises: 0014
+Revises: 0015
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

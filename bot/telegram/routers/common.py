@@ -25,10 +25,10 @@ def photo_ref(bot: Bot, file_id: str, size: int | None) -> PhotoRef:
     async def fetch() -> bytes:
         limit = get_settings().photo_max_bytes
         if size and size > limit:
-            raise ValidationFailed(f"Ảnh quá lớn (tối đa {limit // (1024 * 1024)} MB) / image too large")
+            raise ValidationFailed(f"Ảnh quá lớn (tối đa {limit // (1024 * 1024)} MB)")
         file = await bot.get_file(file_id)
         if file.file_size and file.file_size > limit:
-            raise ValidationFailed(f"Ảnh quá lớn (tối đa {limit // (1024 * 1024)} MB) / image too large")
+            raise ValidationFailed(f"Ảnh quá lớn (tối đa {limit // (1024 * 1024)} MB)")
         assert file.file_path is not None
         buffer = await bot.download_file(file.file_path)
         assert buffer is not None

@@ -1,0 +1,1 @@
+"""Socio-economic indicators: registry, observations with statuses, targets, imports, deadlines."""

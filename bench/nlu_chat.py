@@ -1,0 +1,95 @@
+"""Chat-style vs careful reports (issue 16): quality on the fresh evaluation set and speed per text.
+
+`run()` prints a Rich table and returns the figures; `python -m bench.nlu_chat` runs it alone.
+Quality is the built-in model on `nlu/tests/fresh.yml` (never trained on); speed is the same
+path as `classify_sync` with NLU_BACKEND=builtin, per style, since chat-style text also goes
+through the diacritic restorer.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from nlu import CATEGORIES, FRESH_FILE
+
+TARGETS = {
+    "macro_f1": (">=", 0.98),
+    "chat_gap_points": ("<=", 2.0),
+    "min_category_f1": (">=", 0.95),
+    "p50_ms": ("<", 1.0),
+}
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, int(len(ordered) * share) - 1)]
+
+
+def run(console: Console | None = None) -> dict:
+    from nlu import evaluation, service
+    from nlu.dataset import load_file
+
+    console = console or Console()
+    built = service._builtin()  # the model of VAR_DIR, held by the service as in production
+    report = evaluation.holdout(evaluation.builtin_predictor(built), FRESH_FILE)
+    careful, chat = report.by_style["careful"][1], report.by_style["chat"][1]
+    figures: dict[str, float | str] = {
+        "model": built.data_hash,
+        "macro_f1": round(report.macro_f1, 4),
+        "careful_accuracy": round(careful, 4),
+        "chat_accuracy": round(chat, 4),
+        "chat_gap_points": round(100 * (careful - chat), 2),
+        "min_category_f1": round(min(report.per_label[c][2] for c in CATEGORIES), 4),
+    }
+
+    def classify(text: str) -> None:
+        service._to_classification(service._builtin_parse_uncached(built, text))
+
+    examples = load_file(FRESH_FILE)
+    timings: dict[str, list[float]] = {"careful": [], "chat": []}
+    for ex in examples[:20]:
+        classify(ex.text)  # warm up
+    for _ in range(5):
+        for ex in examples:
+            started = time.perf_counter()
+            classify(ex.text)
+            timings[evaluation.style_of(ex)].append((time.perf_counter() - started) * 1000)
+    every = timings["careful"] + timings["chat"]
+    figures["p50_ms"] = round(statistics.median(every), 3)
+    figures["p99_ms"] = round(_percentile(every, 0.99), 3)
+    for style, values in timings.items():
+        figures[f"p50_ms_{style}"] = round(statistics.median(values), 3)
+
+    table = Table(title=f"NLU, chat-style vs careful (built-in model {built.data_hash}, fresh set)")
+    for col in ("measure", "value", "target", ""):
+        table.add_column(col)
+    labels = {
+        "macro_f1": "fresh macro-F1 (7 categories)",
+        "careful_accuracy": "accuracy, careful reports",
+        "chat_accuracy": "accuracy, chat-style reports",
+        "chat_gap_points": "careful minus chat (points)",
+        "min_category_f1": "lowest category F1",
+        "p50_ms": "classification p50 per text (ms)",
+        "p99_ms": "classification p99 per text (ms)",
+        "p50_ms_careful": "p50, careful (ms)",
+        "p50_ms_chat": "p50, chat-style incl. restoring (ms)",
+    }
+    for key, label in labels.items():
+        value = figures[key]
+        target = TARGETS.get(key)
+        verdict = ""
+        if target and isinstance(value, float | int):
+            op, limit = target
+            ok = {"<=": value <= limit, ">=": value >= limit, "<": value < limit}[op]
+            verdict = "[green]ok[/]" if ok else "[red]missed[/]"
+        table.add_row(label, str(value), f"{target[0]} {target[1]}" if target else "", verdict)
+    console.print(table)
+    return figures
+
+
+if __name__ == "__main__":
+    run(Console())

@@ -1,0 +1,186 @@
+"""Diacritic restorer trained from the project's own accented text.
+
+Chat-style reports arrive without diacritics ("nuoc thai tran ra duong"). The restorer puts
+them back ("nước thải tràn ra đường") so the classifier's accented view sees the same words for
+both forms. It is a syllable bigram model: every diacritic-free syllable has the accented forms
+seen for it in the training data; a Viterbi pass picks the sequence that the accented bigrams
+(interpolated with unigrams) like best. Syllables typed with diacritics are kept as typed and
+act as context; unknown syllables stay as they are. Chat abbreviations (`ko`, `dc`, `nc`, `vh`,
+`p`, `bmt`...) are expanded to accented words first.
+
+Trained in `nlu.model.fit` from the same examples as the classifier, so cross-validation folds
+restore with what their own training part knows, and the tables live in the model file.
+Nothing is downloaded, and prediction needs only dicts and `math`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from nlu.text import nfc_lower, strip_diacritics
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_BOUNDARY = "<s>"
+# Interpolation weight of the bigram estimate, and the unigram floor for an unseen pair.
+BIGRAM_WEIGHT = 0.8
+UNSEEN = 1e-6  # P(b) of a word never seen with diacritics (kept as typed)
+_UNSEEN_LOG = math.log((1 - BIGRAM_WEIGHT) * UNSEEN)
+
+# Chat abbreviations -> accented words, keyed on the diacritic-free token (cf. nlu.text, whose
+# expansions feed the diacritic-free view).
+ACCENTED_ABBREVIATIONS: dict[str, str] = {
+    "k": "không",
+    "ko": "không",
+    "kh": "không",
+    "khg": "không",
+    "hok": "không",
+    "kg": "không",
+    "dc": "được",
+    "dk": "được",
+    "j": "gì",
+    "ng": "người",
+    "ngta": "người ta",
+    "bmt": "buôn ma thuột",
+    "tp": "thành phố",
+    "vs": "với",
+    "ntn": "như thế nào",
+    "r": "rồi",
+    "mn": "mọi người",
+    "mng": "mọi người",
+    "cx": "cũng",
+    "cg": "cũng",
+    "vh": "vỉa hè",
+    "qc": "quảng cáo",
+    "xd": "xây dựng",
+    "ct": "công trình",
+    "nc": "nước",
+    "bh": "bao giờ",
+    "h": "giờ",
+    "nhiu": "nhiều",
+    "wa": "quá",
+    "qa": "quá",
+    "trc": "trước",
+    "sn": "số nhà",
+    "p": "phường",
+    "tks": "cảm ơn",
+    "ubnd": "ủy ban nhân dân",
+    "cqcn": "cơ quan chức năng",
+    "lm": "làm",
+    "ms": "mới",
+    "bjo": "bây giờ",
+    "cv": "công viên",
+    "dg": "đường",
+    "đg": "đường",
+    "đc": "được",
+    "sdt": "số điện thoại",
+    "cf": "cà phê",
+    "cafe": "cà phê",
+    "vlxd": "vật liệu xây dựng",
+    "ktx": "ký túc xá",
+    "kcn": "khu công nghiệp",
+    "ql": "quốc lộ",
+    "ad": "admin",
+}
+
+
+def has_diacritics(token: str) -> bool:
+    return strip_diacritics(token) != token
+
+
+def expand(text: str) -> list[str]:
+    """NFC lowercase tokens with chat abbreviations replaced by accented words."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(nfc_lower(text)):
+        expansion = ACCENTED_ABBREVIATIONS.get(tok)
+        out.extend(expansion.split() if expansion else (tok,))
+    return out
+
+
+@dataclass
+class Restorer:
+    candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # plain -> accented forms
+    unigram: dict[str, float] = field(default_factory=dict)  # log P(accented form | its plain form)
+    # log(λ P(b | a) + (1 - λ) P(b)) for the pairs seen in training, and log((1 - λ) P(b)) for the
+    # others: the interpolated transition, precomputed so decoding does no arithmetic but sums.
+    bigram: dict[tuple[str, str], float] = field(default_factory=dict)
+    unseen: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def train(cls, texts: Iterable[str]) -> Restorer:
+        forms: Counter[str] = Counter()
+        pairs: Counter[tuple[str, str]] = Counter()
+        for text in texts:
+            tokens = _TOKEN.findall(nfc_lower(text))
+            # Learn only from text written with diacritics: a plain copy teaches nothing.
+            if not tokens or sum(has_diacritics(t) for t in tokens) < 0.3 * len(tokens):
+                continue
+            seq = [_BOUNDARY, *tokens, _BOUNDARY]
+            forms.update(tokens)
+            pairs.update(itertools.pairwise(seq))
+        by_plain: dict[str, Counter[str]] = {}
+        for form, n in forms.items():
+            by_plain.setdefault(strip_diacritics(form), Counter())[form] = n
+        total = sum(forms.values()) or 1
+        starts: Counter[str] = Counter()
+        for (a, _), n in pairs.items():
+            starts[a] += n
+        restorer = cls()
+        for plain, counts in by_plain.items():
+            n_plain = sum(counts.values())
+            ordered = tuple(f for f, _ in counts.most_common())
+            restorer.candidates[plain] = ordered
+            for form in ordered:
+                restorer.unigram[form] = math.log(counts[form] / n_plain)
+        unigram = {form: n / total for form, n in forms.items()}
+        restorer.bigram = {
+            (a, b): math.log(BIGRAM_WEIGHT * n / starts[a] + (1 - BIGRAM_WEIGHT) * unigram.get(b, UNSEEN))
+            for (a, b), n in pairs.items()
+        }
+        restorer.unseen = {form: math.log((1 - BIGRAM_WEIGHT) * p) for form, p in unigram.items()}
+        return restorer
+
+    def _options(self, token: str) -> tuple[str, ...]:
+        if has_diacritics(token):
+            return (token,)  # typed with marks: trust it
+        return self.candidates.get(token) or (token,)
+
+    def _transition(self, a: str, b: str) -> float:
+        found = self.bigram.get((a, b))
+        return found if found is not None else self.unseen.get(b, _UNSEEN_LOG)
+
+    def restore_tokens(self, tokens: list[str]) -> list[str]:
+        """The most likely accented sequence (Viterbi over each token's accented forms)."""
+        if not tokens:
+            return []
+        scores: dict[str, float] = {_BOUNDARY: 0.0}
+        back: list[dict[str, str]] = []  # per position: form -> best previous form
+        for tok in tokens:
+            options = self._options(tok)
+            new_scores: dict[str, float] = {}
+            pointers: dict[str, str] = {}
+            for form in options:
+                emit = self.unigram.get(form, 0.0) if len(options) > 1 else 0.0
+                best_prev, best = "", -math.inf
+                for prev, s in scores.items():
+                    value = s + self._transition(prev, form)
+                    if value > best:
+                        best_prev, best = prev, value
+                new_scores[form] = best + emit
+                pointers[form] = best_prev
+            scores = new_scores
+            back.append(pointers)
+        form = max(scores, key=lambda f: scores[f] + self._transition(f, _BOUNDARY))
+        path = [form]
+        for pointers in reversed(back[1:]):
+            form = pointers[form]
+            path.append(form)
+        return path[::-1]
+
+    def restore(self, text: str) -> str:
+        """Accented, lowercase, abbreviations expanded: 'nc thai tran ra duong' -> 'nước thải tràn ra đường'."""
+        return " ".join(self.restore_tokens(expand(text)))

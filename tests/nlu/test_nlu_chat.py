@@ -1,0 +1,120 @@
+"""Chat-style reports (no diacritics, abbreviations) understood like careful ones (issue 16)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nlu import CATEGORIES, FRESH_FILE, TEST_FILE, service
+from nlu.dataset import load_file, load_training
+from nlu.diet import annotated, write_split
+from nlu.evaluation import holdout, style_of
+from nlu.restore import Restorer
+from nlu.text import plain_view
+
+
+@pytest.fixture(scope="module")
+def restorer() -> Restorer:
+    return Restorer.train(ex.text for ex in load_training())
+
+
+@pytest.mark.parametrize(
+    ("typed", "restored"),
+    [
+        ("nuoc thai tran ra duong", "nước thải tràn ra đường"),
+        ("quan nhau ke ban ghe ra het via he", "quán nhậu kê bàn ghế ra hết vỉa hè"),
+        ("nha ben canh xay them tang ma ko thay giay phep", "nhà bên cạnh xây thêm tầng mà không thấy giấy phép"),
+        ("rac chat dong dau hem k ai don", "rác chất đống đầu hẻm không ai dọn"),
+        ("nc thai o p tan loi bmt", "nước thải ở phường tân lợi buôn ma thuột"),
+    ],
+)
+def test_restorer_puts_back_the_diacritics_of_known_phrases(restorer: Restorer, typed: str, restored: str) -> None:
+    assert restorer.restore(typed) == restored
+
+
+def test_restorer_keeps_words_typed_with_diacritics(restorer: Restorer) -> None:
+    # "ban" alone could be bán/bàn/bạn: a word the citizen marked is never changed.
+    assert restorer.restore("bạn ơi rac day duong") == "bạn ơi rác đầy đường"
+
+
+def test_restorer_leaves_unknown_words_alone(restorer: Restorer) -> None:
+    assert restorer.restore("xyzzy qwerty") == "xyzzy qwerty"
+
+
+PAIRS = [
+    ("Quán nhậu kê bàn ghế kín vỉa hè, người đi bộ phải đi xuống lòng đường", "quan nhau ke ban ghe kin vh, ng di bo"),
+    ("Cột điện bị dán đầy tờ rơi quảng cáo khoan cắt bê tông", "cot dien bi dan day to roi qc khoan cat be tong"),
+    ("Xe đẩy bán hàng rong tụ tập trước cổng trường giờ tan học", "xe day ban hang rong truoc cong truong"),
+    ("Nhà bên cạnh xây thêm tầng mà không thấy giấy phép", "nha ben canh xay them tang ma ko thay giay phep"),
+    ("Nước hôi từ xưởng mổ chảy ra suối", "nuoc hoi tu xuong mo chay ra suoi"),
+    ("Có người đổ trộm xà bần ra bãi đất trống ban đêm", "co ng do tram xa ban ra bai dat trong ban dem"),
+    ("Đèn đường hỏng cả tuần, buổi tối tối om", "den duong hong ca tuan, buoi toi toi om"),
+]
+
+
+@pytest.mark.parametrize(("careful", "chat"), PAIRS)
+def test_chat_style_and_accented_forms_get_the_same_category(nlu_env: Path, careful: str, chat: str) -> None:
+    assert service.classify_sync(chat).category == service.classify_sync(careful).category
+
+
+def test_administrative_question_is_out_of_scope_not_a_report(nlu_env: Path) -> None:
+    for text in ("cho hỏi thủ tục làm căn cước ở đâu", "xin giay phep xay dung nop ho so o dau"):
+        assert service.classify_sync(text).intent == "out_of_scope"
+
+
+def test_fresh_set_never_overlaps_the_training_data() -> None:
+    trained = {plain_view(ex.text) for ex in load_training()}
+    fresh = load_file(FRESH_FILE)
+    assert not [ex.text for ex in fresh if plain_view(ex.text) in trained]
+    held_out = {plain_view(ex.text) for ex in load_file(TEST_FILE)}
+    assert not [ex.text for ex in fresh if plain_view(ex.text) in held_out]
+
+
+def test_fresh_set_has_300_reports_a_third_chat_style() -> None:
+    reports = [ex for ex in load_file(FRESH_FILE) if ex.intent in CATEGORIES]
+    assert len(reports) >= 300
+    assert {ex.intent for ex in reports} == set(CATEGORIES)
+    assert all(ex.style in {"careful", "chat"} for ex in reports)
+    assert sum(ex.style == "chat" for ex in reports) >= len(reports) / 3
+
+
+def test_fresh_set_scores_split_by_style(nlu_env: Path) -> None:
+    report = holdout(lambda texts: [service.classify_sync(t).ranking[0] for t in texts], FRESH_FILE)
+    assert set(report.by_style) == {"careful", "chat"}
+    assert report.by_style["chat"][0] >= 100
+
+
+def test_style_is_guessed_when_the_file_does_not_say() -> None:
+    from nlu.dataset import Example
+
+    assert style_of(Example("nuoc thai tran ra duong", "wastewater")) == "chat"
+    assert style_of(Example("Nước thải tràn ra đường", "wastewater")) == "careful"
+
+
+def test_diet_split_files_read_back_as_the_same_examples(tmp_path: Path) -> None:
+    examples = [ex for ex in load_training() if ex.entities][:20]
+    write_split(examples, tmp_path)
+    assert load_file(tmp_path / "split.yml") == examples
+    assert annotated(examples[0]).count("](") == len(examples[0].entities)
+
+
+def test_evaluate_with_diet_but_no_rasa_venv_fails_at_once_with_the_fix(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.nlu.conftest import subprocess_env
+
+    env = {**subprocess_env(tmp_path), "RASA_VENV": str(tmp_path / "no-venv")}
+    done = subprocess.run(
+        [sys.executable, "-m", "nlu.cli", "evaluate", "--diet"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "rasa.sh venv" in done.stderr
+    assert "macro-F1" not in done.stdout  # failed before scoring anything
