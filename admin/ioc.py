@@ -13,7 +13,7 @@ from admin.web import HtmlRoute, env, render
 from backend.core import tabular
 from backend.core.deps import SessionDep
 from backend.core.errors import NotFound
-from backend.dashboard import charts, live
+from backend.dashboard import charts, live, modules, overview
 from backend.dashboard import summary as dashboard
 
 router = APIRouter(route_class=HtmlRoute)
@@ -22,7 +22,7 @@ router = APIRouter(route_class=HtmlRoute)
 @router.get("/ioc")
 async def ioc_page(request: Request, session: SessionDep, user: StaffUser, tv: int = 0) -> Response:
     scope = dashboard.scope_for(user)
-    figures = await dashboard.summary(session=session, scope=scope)
+    figures = await overview.summary(session=session, scope=scope)
     return render(request, "ioc/screen.html", figures=figures, scope=scope, tv=bool(tv))
 
 
@@ -30,9 +30,11 @@ async def ioc_page(request: Request, session: SessionDep, user: StaffUser, tv: i
 async def ioc_data(session: SessionDep, user: StaffUser) -> JSONResponse:
     scope = dashboard.scope_for(user)
     return JSONResponse({
-        "summary": await dashboard.summary(session=session, scope=scope),
+        "summary": await overview.summary(session=session, scope=scope),
         "charts": await charts.charts(session=session, scope=scope),
         "map": await charts.map_points(session=session, scope=scope),
+        "cameras": await modules.camera_points(session=session),
+        "incidents": await modules.site_incidents(session=session, scope=scope),
     })
 
 

@@ -23,7 +23,22 @@
     return m;
   }
 
-  function buildMap(points) {
+  var CAMERA_COLORS = { online: "#079455", offline: "#d92d20", unknown: "#98a2b3" };
+  var CAMERA_LABELS = { online: "trực tuyến", offline: "mất kết nối", unknown: "chưa rõ" };
+
+  function cameraLayer(cameras) {
+    var group = L.layerGroup();
+    cameras.forEach(function (c) {
+      var m = L.circleMarker([c.lat, c.lon], { radius: 8, weight: c.incident ? 3 : 2, color: "#101828",
+        fillOpacity: 1, fillColor: CAMERA_COLORS[c.status] || "#98a2b3", className: "camera-marker" });
+      m.bindTooltip("Camera " + c.name + " · " + (CAMERA_LABELS[c.status] || c.status));
+      m.on("click", function () { window.location.href = "/admin/cameras"; });
+      group.addLayer(m);
+    });
+    return group;
+  }
+
+  function buildMap(points, cameras) {
     map = L.map(root, { maxZoom: 18 });
     var tiles = root.dataset.tiles;
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
@@ -40,6 +55,7 @@
       overlays[label] = byCat[code].group.addTo(map);
       layers[code] = byCat[code].group;
     });
+    if (cameras && cameras.length) { overlays["📷 Camera"] = cameraLayer(cameras).addTo(map); }
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
     if (bounds.length > 1) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 14 });
     else map.setView(bounds[0] || [12.6675, 108.0378], 13);
@@ -82,6 +98,25 @@
     chart("chart-satisfaction", { xAxis: { type: "category", data: s.map(function (r) { return dateVN(r.week); }) },
       yAxis: { type: "value", min: 1, max: 5 },
       series: [{ name: "Số sao trung bình", type: "line", connectNulls: true, data: s.map(function (r) { return r.satisfaction; }) }] });
+    if (data.traffic && data.traffic.length) {
+      var times = {};
+      data.traffic.forEach(function (c) { c.series.forEach(function (p) { times[p.time] = true; }); });
+      var axis = Object.keys(times).sort();
+      document.getElementById("chart-traffic").textContent = "";
+      chart("chart-traffic", { legend: { type: "scroll" }, xAxis: { type: "category", data: axis }, yAxis: { type: "value", name: "xe/giờ" },
+        series: data.traffic.map(function (c) {
+          var by = {}; c.series.forEach(function (p) { by[p.time] = p.vehicles_per_hour; });
+          return { name: c.name, type: "line", data: axis.map(function (t) { return by[t] == null ? null : by[t]; }) };
+        }) });
+    }
+    if (data.indicators && data.indicators.length) {
+      var ind = data.indicators.slice().reverse();
+      document.getElementById("chart-indicators").textContent = "";
+      chart("chart-indicators", { xAxis: { type: "value", axisLabel: { formatter: "{value} %" } },
+        yAxis: { type: "category", data: ind.map(function (r) { return r.name; }) },
+        series: [{ name: "% kế hoạch", type: "bar", data: ind.map(function (r) {
+          return { value: r.pct_of_target, itemStyle: { color: r.pct_of_target >= 100 ? "#079455" : "#dc6803" } }; }) }] });
+    }
   }
 
   function setTiles(summary) {
@@ -102,6 +137,16 @@
     while (feed.children.length > 30) feed.removeChild(feed.lastChild);
   }
 
+  var INCIDENT_LABELS = { down: "ngừng hoạt động", defaced: "bị thay đổi nội dung", cert_expiring: "chứng chỉ sắp hết hạn", slow: "chậm" };
+
+  function addNotice(text, href) {
+    var feed = document.getElementById("ioc-feed");
+    var li = el("li", null, "fresh notice"), a = el("a", text);
+    a.href = href;
+    li.appendChild(a);
+    feed.insertBefore(li, feed.firstChild);
+  }
+
   function live() {
     var badge = document.getElementById("ioc-live");
     var source = new EventSource("/admin/ioc/stream");
@@ -116,6 +161,14 @@
         if (!group) { group = layers[item.category] = L.markerClusterGroup().addTo(map); }
         group.addLayer(marker(item));
       }
+    });
+    source.addEventListener("camera_candidate", function (ev) {
+      var c = JSON.parse(ev.data);
+      addNotice("Camera " + c.camera_name + ": " + c.label + " chờ xác minh", "/admin/cameras");
+    });
+    source.addEventListener("incident", function (ev) {
+      var i = JSON.parse(ev.data);
+      addNotice("Sự cố trang web " + i.site + " (" + (INCIDENT_LABELS[i.kind] || i.kind) + ")", "/admin/monitoring");
     });
     source.addEventListener("summary", function (ev) { setTiles(JSON.parse(ev.data)); });
   }
@@ -140,7 +193,7 @@
   fetch("/admin/ioc/data.json", { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
     .then(function (data) {
-      buildMap(data.map);
+      buildMap(data.map, data.cameras);
       buildCharts(data.charts);
       setTiles(data.summary);
       tvMode();

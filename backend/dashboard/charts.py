@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Agency, Area, Category
 from backend.core.db import utcnow
+from backend.dashboard import modules
 from backend.dashboard.models import ReportDailyStats as S
 from backend.dashboard.service import local_day
 from backend.dashboard.summary import Scope, open_clause, reports_query, stats_query
@@ -105,6 +106,6 @@ async def charts(*, session: AsyncSession, scope: Scope) -> dict[str, Any]:
         "by_ward": await by_ward(session=session, scope=scope),
         "on_time_by_agency": await on_time_by_agency(session=session, scope=scope),
         "satisfaction": await satisfaction_trend(session=session, scope=scope),
-        "traffic": None,  # the cameras module (traffic flow) is not installed
-        "indicators": None,  # the monitoring module (indicators) is not installed
+        "traffic": await modules.traffic_today(session=session),
+        "indicators": await modules.indicators_vs_target(session=session),
     }

@@ -13,9 +13,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.cameras.models import Camera, CameraEvent, EventStatus
 from backend.catalog.models import Category
 from backend.core.db import get_sessionmaker, utcnow
 from backend.dashboard.summary import Scope, report_figures, reports_query
+from backend.monitoring.sites.models import Site, SiteIncident
 from backend.reports.models import Report
 
 POLL_SECONDS = 2.0
@@ -43,6 +45,34 @@ async def reports_after(*, session: AsyncSession, scope: Scope, after_id: int,
             for rid, code, lat, lon, address, status, due, channel, created, cat, cat_name in rows]
 
 
+async def marks(*, session: AsyncSession) -> dict[str, int]:
+    """Where each source's stream starts: the highest id now."""
+    return {"camera": int(await session.scalar(select(func.max(CameraEvent.id))) or 0),
+            "incident": int(await session.scalar(select(func.max(SiteIncident.id))) or 0)}
+
+
+async def candidates_after(*, session: AsyncSession, after_id: int, limit: int = BATCH) -> list[dict[str, Any]]:
+    """Camera events waiting for an operator, newer than `after_id`."""
+    rows = await session.execute(
+        select(CameraEvent.id, CameraEvent.label, CameraEvent.score, Camera.code, Camera.name)
+        .join(Camera, Camera.id == CameraEvent.camera_id)
+        .where(CameraEvent.id > after_id, CameraEvent.status == EventStatus.pending)
+        .order_by(CameraEvent.id).limit(limit))
+    return [{"id": i, "label": label, "score": score, "camera": code, "camera_name": name}
+            for i, label, score, code, name in rows]
+
+
+async def incidents_after(*, session: AsyncSession, scope: Scope, after_id: int,
+                          limit: int = BATCH) -> list[dict[str, Any]]:
+    query = (select(SiteIncident.id, SiteIncident.kind, SiteIncident.opened_at, Site.name)
+             .join(Site, Site.id == SiteIncident.site_id).where(SiteIncident.id > after_id)
+             .order_by(SiteIncident.id).limit(limit))
+    if not scope.everything:
+        query = query.where(SiteIncident.agency_id == scope.agency_id)
+    return [{"id": i, "kind": kind, "opened_at": opened.isoformat() if opened else None, "site": name}
+            for i, kind, opened, name in await session.execute(query)]
+
+
 def sse(event: str, data: Any, event_id: int | None = None) -> str:
     head = f"id: {event_id}\n" if event_id is not None else ""
     return f"{head}event: {event}\ndata: {json.dumps(data, ensure_ascii=False, default=str)}\n\n"
@@ -51,11 +81,13 @@ def sse(event: str, data: Any, event_id: int | None = None) -> str:
 async def stream(*, scope: Scope, last_id: int | None,
                  disconnected: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
     """The event stream of one screen: `report` per new report, `summary` after each batch,
-    a comment as heartbeat. Each poll takes its own short session (no connection held)."""
+    `camera_candidate` per camera event waiting for an operator, `incident` per new website
+    incident, a comment as heartbeat. Each poll takes its own short session (no connection held)."""
     maker = get_sessionmaker()
-    if last_id is None:
-        async with maker() as session:
+    async with maker() as session:
+        if last_id is None:
             last_id = await last_report_id(session=session)
+        seen = await marks(session=session)
     yield f"retry: {RETRY_MS}\n\n"
     yield sse("hello", {"after": last_id}, last_id)
     quiet = 0.0
@@ -63,9 +95,17 @@ async def stream(*, scope: Scope, last_id: int | None,
         async with maker() as session:
             items = await reports_after(session=session, scope=scope, after_id=last_id)
             figures = await report_figures(session=session, scope=scope) if items else None
+            candidates = await candidates_after(session=session, after_id=seen["camera"])
+            incidents = await incidents_after(session=session, scope=scope, after_id=seen["incident"])
         for item in items:
             last_id = item["id"]
             yield sse("report", item, last_id)
+        for candidate in candidates:
+            seen["camera"] = candidate["id"]
+            yield sse("camera_candidate", candidate)
+        for incident in incidents:
+            seen["incident"] = incident["id"]
+            yield sse("incident", incident)
         if figures is not None:
             yield sse("summary", {"reports": figures})
             quiet = 0.0

@@ -26,6 +26,10 @@ def local_day(moment: datetime) -> date:
     return moment.astimezone(_zone()).date()
 
 
+def local_time(moment: datetime) -> str:
+    return moment.astimezone(_zone()).strftime("%H:%M")
+
+
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time.min, tzinfo=_zone()).astimezone(UTC)
     return start, start + timedelta(days=1)

@@ -147,24 +147,3 @@ async def open_by_channel(*, session: AsyncSession, scope: Scope) -> list[dict[s
     rows = await session.execute(
         reports_query(scope, Report.channel, func.count(Report.id)).where(open_clause()).group_by(Report.channel))
     return sorted(({"channel": c, "open": n} for c, n in rows), key=lambda r: (-r["open"], r["channel"]))
-
-
-def _missing(*keys: str) -> dict[str, Any]:
-    """A module that is not installed: no figure rather than a made-up zero."""
-    return {**dict.fromkeys(keys), "available": False}
-
-
-async def summary(*, session: AsyncSession, scope: Scope, now: datetime | None = None) -> dict[str, Any]:
-    """`GET /api/v1/dashboard/summary` (shape in shared/CONTRACT.md, IOC modules)."""
-    now = now or utcnow()
-    reports = await report_figures(session=session, scope=scope, now=now)
-    reports["by_agency"] = await open_by_agency(session=session, scope=scope, now=now)
-    reports["by_channel"] = await open_by_channel(session=session, scope=scope)
-    return {
-        "scope": {"agency": scope.agency_code} if not scope.everything else {"agency": None},
-        "generated_at": now.isoformat(),
-        "reports": reports,
-        "cameras": _missing("online", "offline", "pending_events"),
-        "sites": _missing("up", "down", "defaced"),
-        "indicators": _missing("off_target"),
-    }

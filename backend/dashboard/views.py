@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from backend.core.deps import CurrentUser, SessionDep
-from backend.dashboard import charts, live
+from backend.dashboard import charts, live, overview
 from backend.dashboard import summary as dashboard
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 
 @router.get("/summary")
 async def get_summary(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return await dashboard.summary(session=session, scope=dashboard.scope_for(user))
+    return await overview.summary(session=session, scope=dashboard.scope_for(user))
 
 
 @router.get("/charts")

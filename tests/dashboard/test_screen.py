@@ -48,6 +48,18 @@ def _fill(site) -> None:
                 await dashboard_service.rollup_day(session=session, day=today - timedelta(days=back))
     site.run(spread_and_roll())
 
+    async def cameras() -> None:
+        from backend.cameras import service as camera_service
+        from backend.cameras.models import Camera
+        from backend.cameras.schemas import CameraCreate
+
+        async with site.db() as session:
+            for i, status in enumerate(["online", "online", "offline"]):
+                camera = await camera_service.save_camera(session=session, camera_in=CameraCreate(
+                    code=f"nga-tu-{i}", name=f"Ngã tư {i + 1}", latitude=12.66 + i / 100, longitude=108.05 + i / 100))
+                await session.execute(update(Camera).where(Camera.id == camera.id).values(status=status))
+    site.run(cameras())
+
 
 @pytest.mark.browser
 def test_the_screen_shows_tiles_map_and_charts_and_a_new_report_arrives_live(page, site_live):
@@ -71,7 +83,8 @@ def test_the_screen_shows_tiles_map_and_charts_and_a_new_report_arrives_live(pag
     for chart in ("daily", "category", "ward", "satisfaction"):
         assert page.locator(f"#chart-{chart} canvas").count() == 1, chart
     assert page.locator("[data-k='reports.open']").inner_text().strip() != "—"
-    assert "chưa có dữ liệu" in page.locator("#ioc-tiles").inner_text().lower()  # cameras, sites: not installed
+    assert "2 / 1" in page.locator("#ioc-tiles").inner_text()  # cameras online / offline
+    assert page.locator("#ioc-map .camera-marker").count() == 3
     page.wait_for_selector("#ioc-live[data-state='live']")
     code = site.run(site.report(description="Sụt lún mặt đường ngay trước cổng trường học", category="wastewater"))
     page.wait_for_selector(f"#ioc-feed a:has-text('{code}')", timeout=20_000)

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.core.db import utcnow
+from backend.dashboard import overview
 from backend.dashboard import service as dashboard_service
 from backend.dashboard import summary as dashboard
 from backend.reports.models import OPEN_STATUSES, Report
@@ -33,7 +34,7 @@ async def _roll_today(session):
 
 async def test_summary_open_and_overdue_match_the_reports_table(session, mixed_reports):
     rows, now = await _raw(session)
-    result = await dashboard.summary(session=session, scope=dashboard.Scope())
+    result = await overview.summary(session=session, scope=dashboard.Scope())
     assert result["reports"]["open"] == sum(r.status in OPEN_STATUSES for r in rows) == 5
     assert result["reports"]["overdue"] == sum(r.is_overdue(now) for r in rows) == 3
     assert result["reports"]["received_today"] >= 0
@@ -41,7 +42,7 @@ async def test_summary_open_and_overdue_match_the_reports_table(session, mixed_r
 
 async def test_summary_per_agency_matches_the_reports_table(session, mixed_reports):
     rows, now = await _raw(session)
-    result = await dashboard.summary(session=session, scope=dashboard.Scope())
+    result = await overview.summary(session=session, scope=dashboard.Scope())
     got = {a["agency"]["code"]: (a["open"], a["overdue"]) for a in result["reports"]["by_agency"]}
     want_open = Counter(r.agency.code for r in rows if r.is_open)
     want_late = Counter(r.agency.code for r in rows if r.is_overdue(now))
@@ -51,25 +52,43 @@ async def test_summary_per_agency_matches_the_reports_table(session, mixed_repor
 
 async def test_summary_per_channel_matches_the_reports_table(session, mixed_reports):
     rows, _ = await _raw(session)
-    result = await dashboard.summary(session=session, scope=dashboard.Scope())
+    result = await overview.summary(session=session, scope=dashboard.Scope())
     got = {c["channel"]: c["open"] for c in result["reports"]["by_channel"]}
     assert got == dict(Counter(r.channel for r in rows if r.is_open)) == {"hotline": 1, "zalo": 3, "web": 1}
 
 
 async def test_thirty_day_on_time_share_and_satisfaction_come_from_the_rollup(session, mixed_reports):
     await _roll_today(session)
-    result = await dashboard.summary(session=session, scope=dashboard.Scope())
+    result = await overview.summary(session=session, scope=dashboard.Scope())
     assert result["reports"]["on_time_pct_30d"] == round(100 * 2 / 3, 1)
     assert result["reports"]["satisfaction_30d"] == round((5 + 2 + 4) / 3, 2)
     assert result["reports"]["resolved_30d"] == 3
 
 
-async def test_modules_not_installed_show_no_figure(session, mixed_reports):
-    result = await dashboard.summary(session=session, scope=dashboard.Scope())
-    for block, keys in {"cameras": ("online", "offline", "pending_events"), "sites": ("up", "down", "defaced"),
-                        "indicators": ("off_target",)}.items():
-        assert all(result[block][k] is None for k in keys)
-        assert result[block]["available"] is False
+async def test_cameras_and_sites_match_their_tables(session, mixed_reports):
+    from sqlalchemy import update as sql_update
+
+    from backend.cameras import service as camera_service
+    from backend.cameras.models import Camera
+    from backend.cameras.schemas import CameraCreate
+    from backend.monitoring.sites import service as site_service
+    from backend.monitoring.sites.models import Site
+    from backend.monitoring.sites.schemas import SiteCreate
+
+    for i, status in enumerate(["online", "online", "offline"]):
+        camera = await camera_service.save_camera(session=session, camera_in=CameraCreate(
+            code=f"cam{i}", name=f"Ngã tư số {i}", latitude=12.67 + i / 100, longitude=108.04))
+        await session.execute(sql_update(Camera).where(Camera.id == camera.id).values(status=status))
+    for i, status in enumerate(["up", "down", "defaced", "up"]):
+        site = await site_service.create_site(session=session, site_in=SiteCreate(
+            name=f"Cổng thông tin {i}", url=f"https://site{i}.daklak.gov.vn/", agency=AGENCY_A))
+        await session.execute(sql_update(Site).where(Site.id == site.id).values(status=status))
+    await session.commit()
+    result = await overview.summary(session=session, scope=dashboard.Scope())
+    assert {k: result["cameras"][k] for k in ("online", "offline", "pending_events")} == {
+        "online": 2, "offline": 1, "pending_events": 0}
+    assert {k: result["sites"][k] for k in ("up", "down", "defaced")} == {"up": 2, "down": 1, "defaced": 1}
+    assert result["indicators"]["off_target"] == 0
 
 
 async def test_an_officer_sees_only_their_agency(session, mixed_reports, make_user, app_client):
