@@ -3,17 +3,18 @@ page's script (admin/static/ioc.js) and every table as CSV/XLSX."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from admin.deps import StaffUser
-from admin.web import HtmlRoute, env, render
+from admin.web import HtmlRoute, env, local, render
 from backend.core import tabular
 from backend.core.deps import SessionDep
 from backend.core.errors import NotFound
-from backend.dashboard import charts, live, modules, overview
+from backend.dashboard import charts, live, modules, overview, sla
 from backend.dashboard import summary as dashboard
 
 router = APIRouter(route_class=HtmlRoute)
@@ -48,6 +49,22 @@ async def ioc_stream(request: Request, session: SessionDep, user: StaffUser) -> 
         media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 
+@router.get("/ioc/sla")
+async def sla_page(request: Request, session: SessionDep, user: StaffUser, source: str | None = None,
+                   cls: str | None = None, agency: str | None = None) -> Response:
+    """The SLA view across sources; ?source=&cls=&agency= opens the items of one cell."""
+    scope = dashboard.scope_for(user)
+    view = await sla.sla_view(session=session, scope=scope)
+    drill = None
+    if source:
+        drill = await sla.drill(session=session, scope=scope, source=source, cls=cls, agency=agency)
+        for item in drill:
+            item["opened_at_local"] = local(datetime.fromisoformat(item["opened_at"])) if item["opened_at"] else ""
+            item["due_at_local"] = local(datetime.fromisoformat(item["due_at"])) if item["due_at"] else ""
+    return render(request, "ioc/sla.html", view=view, drill=drill, drill_source=source, drill_cls=cls,
+                  drill_agency=agency, SOURCES=sla.SOURCES, CLASSES=sla.CLASSES, CLASS_LABELS=sla.CLASS_LABELS)
+
+
 def _pct(value: Any) -> Any:
     return "" if value is None else value
 
@@ -72,11 +89,16 @@ async def _table(name: str, session: Any, scope: dashboard.Scope) -> tuple[list[
         rows = await dashboard.open_by_agency(session=session, scope=scope)
         return ["Đơn vị", "Đang mở", "Quá hạn"], [[r["agency"]["name"] if r["agency"] else "Chưa giao",
                                                     r["open"], r["overdue"]] for r in rows]
+    if name.startswith("sla-") and name[4:] in sla.SOURCES:
+        block = (await sla.sla_view(session=session, scope=scope))["sources"][name[4:]]
+        return (["Đơn vị", *(sla.CLASS_LABELS[c] for c in sla.CLASSES)],
+                [[r["agency"] or "Chưa giao / IOC", *(r[c] for c in sla.CLASSES)] for r in block["items"]])
     raise NotFound("Không có bảng này")
 
 
 EXPORT_TABLES = {"daily": "Theo ngày", "categories": "Theo lĩnh vực", "wards": "Theo xã phường",
-                 "agencies": "Đúng hạn theo đơn vị", "open": "Đang mở theo đơn vị"}
+                 "agencies": "Đúng hạn theo đơn vị", "open": "Đang mở theo đơn vị",
+                 **{f"sla-{k}": f"Thời hạn - {v}" for k, v in sla.SOURCES.items()}}
 
 
 @router.get("/ioc/export/{name}.{fmt}")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from backend.core.deps import CurrentUser, SessionDep
-from backend.dashboard import charts, live, overview
+from backend.dashboard import charts, live, overview, sla
 from backend.dashboard import summary as dashboard
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
@@ -40,3 +40,17 @@ async def get_stream(request: Request, session: SessionDep, user: CurrentUser) -
         live.stream(scope=scope, last_id=live.parse_last_id(request.headers.get("last-event-id")),
                     disconnected=request.is_disconnected),
         media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/sla")
+async def get_sla(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """On time / nearly late / late / late ×3 per source and agency."""
+    return await sla.sla_view(session=session, scope=dashboard.scope_for(user))
+
+
+@router.get("/sla/items")
+async def get_sla_items(session: SessionDep, user: CurrentUser, source: str = "reports",
+                        cls: str | None = None, agency: str | None = None) -> dict[str, Any]:
+    """The items behind one cell of the SLA view (source, class, agency code)."""
+    found = await sla.drill(session=session, scope=dashboard.scope_for(user), source=source, cls=cls, agency=agency)
+    return {"items": found, "total": len(found)}

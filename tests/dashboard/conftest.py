@@ -66,4 +66,4 @@ async def mixed_reports(session: AsyncSession, report_factory: Callable[..., Awa
     return reports
 
 
-from tests.admin.conftest import browser, page, site, site_live  # noqa: E402, F401  (the staff site's live server and Chromium)
+from tests.admin.conftest import browser, page, site, site_client, site_live  # noqa: E402, F401  (the staff site, live and in-process)
