@@ -45,3 +45,11 @@ async def test_the_hotline_desk_gets_a_refusal_page(site, site_client):
     await _signed_in(site, site_client, role="hotline")
     page = await site_client.get("/admin/ioc")
     assert page.status_code == 403
+
+
+async def test_tv_mode_is_the_screen_without_the_menu(site, site_client):
+    await _signed_in(site, site_client)
+    page = await site_client.get("/admin/ioc", params={"tv": "1"})
+    assert page.status_code == 200
+    assert 'class="staff ioc tv"' in page.text
+    assert "<script>" not in page.text and "onclick" not in page.text  # CSP: scripts from files only
