@@ -38,6 +38,7 @@ EXTRA_ROUTERS = (
     "bot.zalo.site:router",
     "bot.telegram.webhook:router",
     "backend.open311.views:router",
+    "backend.dashboard.views:router",
     "backend.cameras.views:router",
     "backend.monitoring.sites.views:router",
     "backend.monitoring.indicators.views:router", "backend.monitoring.public_services.views:router",

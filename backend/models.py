@@ -5,7 +5,7 @@ from backend.cameras.models import Camera, CameraEvent, CameraIncident, CameraRu
 from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holiday, RoutingRule, Setting
 from backend.citizens.models import Citizen, Erasure
 from backend.core.lease import SchedulerLease
-from backend.dashboard.models import AgencyDailyStats
+from backend.dashboard.models import AgencyDailyStats, ReportDailyStats
 from backend.monitoring.indicators.models import (
     EntryDeadline,
     EntryReminder,
@@ -38,7 +38,7 @@ __all__ = [
     "CameraEvent", "CameraIncident", "CameraRule", "Category", "ChatState", "Citizen", "DeadlinePolicy",
     "DossierStats", "EntryDeadline", "EntryReminder", "Erasure", "Holiday", "ImportBatch", "Indicator",
     "LoginThrottle", "Observation", "ObservationRevision", "Outbox", "ProcessedEvent", "Question", "Rating",
-    "Receipt", "Report", "ReportEvent", "RoutingRule", "SchedulerLease", "Setting", "Site", "SiteCheck",
-    "SiteContent", "SiteDaily", "SiteIncident", "SiteIncidentEvent", "SiteMaintenance", "StaffSession", "Supporter",
-    "Target", "TargetKind", "TrafficCount", "TrafficParameter", "User", "ZaloToken",
+    "Receipt", "Report", "ReportDailyStats", "ReportEvent", "RoutingRule", "SchedulerLease", "Setting", "Site",
+    "SiteCheck", "SiteContent", "SiteDaily", "SiteIncident", "SiteIncidentEvent", "SiteMaintenance", "StaffSession",
+    "Supporter", "Target", "TargetKind", "TrafficCount", "TrafficParameter", "User", "ZaloToken",
 ]

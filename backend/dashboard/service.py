@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Agency
 from backend.core.config import get_settings
-from backend.dashboard.models import AgencyDailyStats
+from backend.dashboard.models import AgencyDailyStats, ReportDailyStats
 from backend.reports.models import Rating, Report, ReportEvent
 
 
@@ -24,6 +24,10 @@ def _zone() -> ZoneInfo:
 
 def local_day(moment: datetime) -> date:
     return moment.astimezone(_zone()).date()
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone(_zone()).strftime("%H:%M")
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:
@@ -73,6 +77,42 @@ async def rollup_day(*, session: AsyncSession, day: date) -> int:
         session.add(AgencyDailyStats(day=day, agency_id=agency_id,
                                      median_resolve_hours=statistics.median(hours) if hours else None, **row))
     await session.flush()
+    await rollup_detail_day(session=session, day=day)
+    return len(rows)
+
+
+_Key = tuple[int | None, int, int | None]
+_DETAIL_FIELDS = ("received", "resolved", "resolved_on_time", "ratings", "rating_sum", "reopened")
+
+
+async def rollup_detail_day(*, session: AsyncSession, day: date) -> int:
+    """Recompute one local day per agency × category × ward (delete + insert: idempotent)."""
+    start, end = day_bounds(day)
+    rows: dict[_Key, dict[str, int]] = defaultdict(lambda: dict.fromkeys(_DETAIL_FIELDS, 0))
+    keys = (Report.agency_id, Report.category_id, Report.area_id)
+    for agency_id, category_id, area_id, n in await session.execute(
+        select(*keys, func.count(Report.id))
+        .where(Report.created_at >= start, Report.created_at < end).group_by(*keys)):
+        rows[(agency_id, category_id, area_id)]["received"] = n
+    on_time = case((or_(Report.due_at.is_(None), Report.resolved_at <= Report.due_at), 1), else_=0)
+    for agency_id, category_id, area_id, n, good in await session.execute(
+        select(*keys, func.count(Report.id), func.coalesce(func.sum(on_time), 0))
+        .where(Report.resolved_at >= start, Report.resolved_at < end).group_by(*keys)):
+        rows[(agency_id, category_id, area_id)].update(resolved=n, resolved_on_time=int(good))
+    for agency_id, category_id, area_id, n, total in await session.execute(
+        select(*keys, func.count(Rating.id), func.coalesce(func.sum(Rating.stars), 0))
+        .join(Report, Report.id == Rating.report_id)
+        .where(Rating.created_at >= start, Rating.created_at < end).group_by(*keys)):
+        rows[(agency_id, category_id, area_id)].update(ratings=n, rating_sum=int(total))
+    for agency_id, category_id, area_id, n in await session.execute(
+        select(*keys, func.count(ReportEvent.id))
+        .join(Report, Report.id == ReportEvent.report_id)
+        .where(ReportEvent.action == "reopen", ReportEvent.at >= start, ReportEvent.at < end).group_by(*keys)):
+        rows[(agency_id, category_id, area_id)]["reopened"] = n
+    await session.execute(delete(ReportDailyStats).where(ReportDailyStats.day == day))
+    session.add_all(ReportDailyStats(day=day, agency_id=a, category_id=c, area_id=w, **row)
+                    for (a, c, w), row in rows.items())
+    await session.flush()
     return len(rows)
 
 
@@ -86,7 +126,12 @@ async def first_report_day(*, session: AsyncSession) -> date | None:
 
 
 async def last_rolled_day(*, session: AsyncSession) -> date | None:
-    return await session.scalar(select(func.max(AgencyDailyStats.day)))
+    """The day both rollups have reached (None while the detailed one is empty: it starts over)."""
+    agency_day = await session.scalar(select(func.max(AgencyDailyStats.day)))
+    detail_day = await session.scalar(select(func.max(ReportDailyStats.day)))
+    if agency_day is None or detail_day is None:
+        return None
+    return min(agency_day, detail_day)
 
 
 @dataclass

@@ -1,0 +1,111 @@
+"""The operations screen's charts (from the `report_daily_stats` rollup) and map points (open
+reports through the partial open index)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.catalog.models import Agency, Area, Category
+from backend.core.db import utcnow
+from backend.dashboard import modules
+from backend.dashboard.models import ReportDailyStats as S
+from backend.dashboard.service import local_day
+from backend.dashboard.summary import Scope, open_clause, reports_query, stats_query
+from backend.reports.models import Report
+
+MAP_LIMIT = 3000
+
+
+def _today() -> date:
+    return local_day(utcnow())
+
+
+async def daily(*, session: AsyncSession, scope: Scope, days: int = 90) -> list[dict[str, Any]]:
+    """Received and resolved per local day, the last `days` days, days without any as zeros."""
+    first = _today() - timedelta(days=days - 1)
+    rows = {d: (int(r), int(v)) for d, r, v in await session.execute(
+        stats_query(scope, S.day, func.sum(S.received), func.sum(S.resolved)).where(S.day >= first).group_by(S.day))}
+    return [{"day": (first + timedelta(days=i)).isoformat(),
+             "received": rows.get(first + timedelta(days=i), (0, 0))[0],
+             "resolved": rows.get(first + timedelta(days=i), (0, 0))[1]} for i in range(days)]
+
+
+async def by_category(*, session: AsyncSession, scope: Scope, days: int = 90) -> list[dict[str, Any]]:
+    first = _today() - timedelta(days=days - 1)
+    rows = await session.execute(
+        stats_query(scope, Category.code, Category.name, func.sum(S.received), func.sum(S.resolved))
+        .join(Category, Category.id == S.category_id).where(S.day >= first)
+        .group_by(Category.code, Category.name))
+    return sorted(({"code": c, "name": n, "received": int(r), "resolved": int(v)} for c, n, r, v in rows),
+                  key=lambda r: -r["received"])
+
+
+async def by_ward(*, session: AsyncSession, scope: Scope, days: int = 90, top: int = 15) -> list[dict[str, Any]]:
+    first = _today() - timedelta(days=days - 1)
+    rows = await session.execute(
+        stats_query(scope, Area.code, Area.name, func.sum(S.received), func.sum(S.resolved))
+        .join(Area, Area.id == S.area_id).where(S.day >= first).group_by(Area.code, Area.name))
+    ranked = sorted(({"code": c, "name": n, "received": int(r), "resolved": int(v)} for c, n, r, v in rows),
+                    key=lambda r: -r["received"])
+    return ranked[:top]
+
+
+async def on_time_by_agency(*, session: AsyncSession, scope: Scope, days: int = 30) -> list[dict[str, Any]]:
+    first = _today() - timedelta(days=days - 1)
+    rows = await session.execute(
+        stats_query(scope, Agency.code, Agency.name, func.sum(S.resolved), func.sum(S.resolved_on_time),
+               func.sum(S.ratings), func.sum(S.rating_sum))
+        .join(Agency, Agency.id == S.agency_id).where(S.day >= first).group_by(Agency.code, Agency.name))
+    out = []
+    for code, name, resolved, on_time, ratings, stars in rows:
+        if not resolved:
+            continue
+        out.append({"code": code, "name": name, "resolved": int(resolved), "on_time": int(on_time),
+                    "on_time_pct": round(100 * int(on_time) / int(resolved), 1),
+                    "satisfaction": round(int(stars) / int(ratings), 2) if ratings else None})
+    return sorted(out, key=lambda r: (r["on_time_pct"], -r["resolved"]))
+
+
+async def satisfaction_trend(*, session: AsyncSession, scope: Scope, weeks: int = 26) -> list[dict[str, Any]]:
+    """Average stars per week (weeks starting Monday), the last `weeks` weeks."""
+    today = _today()
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks - 1)
+    sums: dict[date, list[int]] = {first + timedelta(weeks=i): [0, 0] for i in range(weeks)}
+    for day, n, stars in await session.execute(
+        stats_query(scope, S.day, func.sum(S.ratings), func.sum(S.rating_sum)).where(S.day >= first).group_by(S.day)):
+        week = day - timedelta(days=day.weekday())
+        if week in sums:
+            sums[week][0] += int(n)
+            sums[week][1] += int(stars)
+    return [{"week": w.isoformat(), "ratings": n, "satisfaction": round(s / n, 2) if n else None}
+            for w, (n, s) in sorted(sums.items())]
+
+
+async def map_points(*, session: AsyncSession, scope: Scope, limit: int = MAP_LIMIT) -> list[dict[str, Any]]:
+    """Open reports with a place, newest first (the screen shows at most `limit`)."""
+    now = utcnow()
+    rows = await session.execute(
+        reports_query(scope, Report.code, Report.latitude, Report.longitude, Report.due_at, Report.status,
+                 Category.code, Category.name)
+        .join(Category, Category.id == Report.category_id)
+        .where(open_clause(), Report.latitude.is_not(None), Report.longitude.is_not(None))
+        .order_by(Report.created_at.desc()).limit(limit))
+    return [{"code": code, "lat": lat, "lon": lon, "status": status, "category": cat, "category_name": cat_name,
+             "overdue": bool(due is not None and due.replace(tzinfo=due.tzinfo or now.tzinfo) < now)}
+            for code, lat, lon, due, status, cat, cat_name in rows]
+
+
+async def charts(*, session: AsyncSession, scope: Scope) -> dict[str, Any]:
+    return {
+        "daily": await daily(session=session, scope=scope),
+        "by_category": await by_category(session=session, scope=scope),
+        "by_ward": await by_ward(session=session, scope=scope),
+        "on_time_by_agency": await on_time_by_agency(session=session, scope=scope),
+        "satisfaction": await satisfaction_trend(session=session, scope=scope),
+        "traffic": await modules.traffic_today(session=session),
+        "indicators": await modules.indicators_vs_target(session=session),
+    }

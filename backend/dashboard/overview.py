@@ -1,0 +1,29 @@
+"""`GET /api/v1/dashboard/summary`: the reports' figures with the other modules' (cameras, sites,
+indicators), in the shape of shared/CONTRACT.md (IOC modules)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.core.db import utcnow
+from backend.dashboard import modules
+from backend.dashboard.summary import Scope, open_by_agency, open_by_channel, report_figures
+
+
+async def summary(*, session: AsyncSession, scope: Scope, now: datetime | None = None) -> dict[str, Any]:
+    """`GET /api/v1/dashboard/summary` (shape in shared/CONTRACT.md, IOC modules)."""
+    now = now or utcnow()
+    reports = await report_figures(session=session, scope=scope, now=now)
+    reports["by_agency"] = await open_by_agency(session=session, scope=scope, now=now)
+    reports["by_channel"] = await open_by_channel(session=session, scope=scope)
+    return {
+        "scope": {"agency": scope.agency_code} if not scope.everything else {"agency": None},
+        "generated_at": now.isoformat(),
+        "reports": reports,
+        "cameras": await modules.camera_figures(session=session),
+        "sites": await modules.site_figures(session=session, scope=scope),
+        "indicators": await modules.indicator_figures(session=session),
+    }

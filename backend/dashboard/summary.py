@@ -1,0 +1,149 @@
+"""The operations screen's figures: who sees what (scope), the summary tiles and the charts.
+
+Live counts (open, overdue, received today, resolved this week) are indexed queries on the
+reports table; everything over days (30-day on-time share and satisfaction, the charts) reads
+the `report_daily_stats` rollup, never a scan of all reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.catalog.models import Agency
+from backend.core.db import utcnow
+from backend.core.errors import PermissionDenied
+from backend.dashboard.models import ReportDailyStats
+from backend.dashboard.service import day_bounds, local_day
+from backend.reports.models import OPEN_STATUSES, Report
+from backend.staff.models import Role, User
+
+SCREEN_ROLES = (Role.admin, Role.supervisor, Role.officer)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one viewer may see: everything (agency_id None) or one agency's work."""
+
+    agency_id: int | None = None
+    agency_code: str | None = None
+    agency_name: str | None = None
+
+    @property
+    def everything(self) -> bool:
+        return self.agency_id is None
+
+
+def scope_for(user: User) -> Scope:
+    """Supervisors and admins see everything; an officer only their agency; nobody else."""
+    if user.role in (Role.admin, Role.supervisor):
+        return Scope()
+    if user.role == Role.officer and user.agency_id is not None:
+        return Scope(user.agency_id, user.agency.code if user.agency else None,
+                     user.agency.name if user.agency else None)
+    raise PermissionDenied("Chỉ giám sát viên, quản trị viên và cán bộ xử lý được xem màn hình điều hành"
+                           " / dashboard is for supervisors, admins and officers")
+
+
+def reports_query(scope: Scope, *columns: Any) -> Select[Any]:
+    query = select(*columns)
+    if not scope.everything:
+        query = query.where(Report.agency_id == scope.agency_id)
+    return query
+
+
+def stats_query(scope: Scope, *columns: Any) -> Select[Any]:
+    query = select(*columns)
+    if not scope.everything:
+        query = query.where(ReportDailyStats.agency_id == scope.agency_id)
+    return query
+
+
+def open_clause() -> ColumnElement[bool]:
+    return Report.status.in_([s.value for s in OPEN_STATUSES])
+
+
+def _pct(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _avg(total: int, n: int) -> float | None:
+    return round(total / n, 2) if n else None
+
+
+def _delta(now: float | None, before: float | None, digits: int = 1) -> float | None:
+    return round(now - before, digits) if now is not None and before is not None else None
+
+
+async def _window(session: AsyncSession, scope: Scope, first: date, last: date) -> dict[str, Any]:
+    """Sums of the rollup over [first, last] (local days)."""
+    row = (await session.execute(stats_query(
+        scope, func.coalesce(func.sum(ReportDailyStats.received), 0),
+        func.coalesce(func.sum(ReportDailyStats.resolved), 0),
+        func.coalesce(func.sum(ReportDailyStats.resolved_on_time), 0),
+        func.coalesce(func.sum(ReportDailyStats.ratings), 0),
+        func.coalesce(func.sum(ReportDailyStats.rating_sum), 0),
+    ).where(ReportDailyStats.day >= first, ReportDailyStats.day <= last))).one()
+    received, resolved, on_time, ratings, rating_sum = (int(v) for v in row)
+    return {"received": received, "resolved": resolved, "on_time_pct": _pct(on_time, resolved),
+            "satisfaction": _avg(rating_sum, ratings), "ratings": ratings}
+
+
+async def report_figures(*, session: AsyncSession, scope: Scope, now: datetime | None = None) -> dict[str, Any]:
+    """The reports block of the summary, with the change against the previous 30 days."""
+    now = now or utcnow()
+    today = local_day(now)
+    today_start, _ = day_bounds(today)
+    week_start, _ = day_bounds(today - timedelta(days=today.weekday()))
+    open_n = await session.scalar(reports_query(scope, func.count(Report.id)).where(open_clause())) or 0
+    overdue = await session.scalar(reports_query(scope, func.count(Report.id)).where(
+        open_clause(), Report.due_at.is_not(None), Report.due_at < now)) or 0
+    received_today = await session.scalar(reports_query(scope, func.count(Report.id)).where(
+        Report.created_at >= today_start)) or 0
+    resolved_week = await session.scalar(reports_query(scope, func.count(Report.id)).where(
+        Report.resolved_at >= week_start)) or 0
+    last30 = await _window(session, scope, today - timedelta(days=29), today)
+    prev30 = await _window(session, scope, today - timedelta(days=59), today - timedelta(days=30))
+    return {
+        "open": open_n, "overdue": overdue, "received_today": received_today, "resolved_week": resolved_week,
+        "on_time_pct_30d": last30["on_time_pct"], "satisfaction_30d": last30["satisfaction"],
+        "received_30d": last30["received"], "resolved_30d": last30["resolved"],
+        "change_30d": {
+            "on_time_pct": _delta(last30["on_time_pct"], prev30["on_time_pct"]),
+            "satisfaction": _delta(last30["satisfaction"], prev30["satisfaction"], 2),
+            "received_pct": (_delta(100 * last30["received"] / prev30["received"], 100.0)
+                             if prev30["received"] else None),
+            "previous": {"on_time_pct": prev30["on_time_pct"], "satisfaction": prev30["satisfaction"],
+                         "received": prev30["received"]},
+        },
+    }
+
+
+async def open_by_agency(*, session: AsyncSession, scope: Scope, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Open and overdue reports per agency (unassigned reports under agency null)."""
+    now = now or utcnow()
+    rows: dict[int | None, dict[str, Any]] = {}
+    for agency_id, n in await session.execute(
+        reports_query(scope, Report.agency_id, func.count(Report.id)).where(open_clause()).group_by(Report.agency_id)):
+        rows[agency_id] = {"open": n, "overdue": 0}
+    for agency_id, n in await session.execute(
+        reports_query(scope, Report.agency_id, func.count(Report.id))
+        .where(open_clause(), Report.due_at.is_not(None), Report.due_at < now).group_by(Report.agency_id)):
+        rows.setdefault(agency_id, {"open": 0, "overdue": 0})["overdue"] = n
+    agencies = {a.id: a for a in (await session.scalars(
+        select(Agency).where(Agency.id.in_([k for k in rows if k is not None])))).all()}
+    out = []
+    for agency_id, row in rows.items():
+        agency = agencies.get(agency_id) if agency_id is not None else None
+        out.append({"agency": {"code": agency.code, "name": agency.name} if agency else None, **row})
+    return sorted(out, key=lambda r: (-r["open"], r["agency"]["name"] if r["agency"] else ""))
+
+
+async def open_by_channel(*, session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
+    """Open reports per source channel (Zalo, Telegram, hotline, portal, camera, …)."""
+    rows = await session.execute(
+        reports_query(scope, Report.channel, func.count(Report.id)).where(open_clause()).group_by(Report.channel))
+    return sorted(({"channel": c, "open": n} for c, n in rows), key=lambda r: (-r["open"], r["channel"]))

@@ -1,0 +1,221 @@
+"""The IOC screen at a province's scale: 1,000,000 reports over three years on PostgreSQL.
+
+`run(console, pg_url)` fills the database with COPY (reports spread over categories, wards,
+agencies, statuses and channels, ratings on 40 % of the resolved ones, reopen events), rolls the
+statistics up (both rollups, every day of the three years), then times over the app (ASGI in
+process): the summary API, /admin/ioc and its data, the SLA view, the queue, one report page,
+the portal and the report list filters. Target: p95 < 100 ms each.
+
+    .venv/bin/python -m bench.dashboard            # its own PostgreSQL (backend/testing/pgserver)
+    BENCH_DASHBOARD_TOTAL=200000 .venv/bin/python -m bench.dashboard
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from bench.admin import PASSWORD, USER, _login, _reference_data
+from bench.api import TEXTS
+from bench.api import pct as _pct
+
+TOTAL = int(os.environ.get("BENCH_DASHBOARD_TOTAL", "1000000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "30"))
+YEARS = 3
+TARGET_MS = 100
+
+
+def _status(days: float, rng: random.Random) -> str:
+    if days < 4:
+        return rng.choice(["new", "assigned", "in_progress", "in_progress", "resolved"])
+    if days < 14:
+        return rng.choices(["assigned", "in_progress", "resolved", "closed", "rejected"], [4, 4, 40, 47, 5])[0]
+    return rng.choices(["in_progress", "closed", "rejected"], [0.3, 94.7, 5])[0]
+
+
+async def fill(url: str, total: int = TOTAL) -> dict[str, Any]:
+    """Migrate, load reference data, a bench admin, then COPY `total` reports (if not there yet)."""
+    import asyncpg
+    from sqlalchemy import func, select
+
+    from backend.catalog.models import Agency, Area, Category
+    from backend.core.config import get_settings
+    from backend.core.db import dispose_engine, session_scope, utcnow
+    from backend.core.migrate import upgrade
+    from backend.reports.models import Report
+    from backend.reports.store import CODE_ALPHABET
+    from backend.staff import service as staff_service
+    from backend.staff.models import User
+
+    os.environ.update({"DATABASE_URL": url, "SCHEDULER_ENABLED": "false"})
+    get_settings.cache_clear()
+    await dispose_engine()
+    await upgrade(url)
+    async with session_scope() as session:
+        await _reference_data(session)
+    async with session_scope() as session:
+        if await session.scalar(select(func.count(User.id)).where(User.username == USER)) == 0:
+            await staff_service.create_user(session=session, username=USER, password=PASSWORD, role="admin")
+    async with session_scope() as session:
+        have = await session.scalar(select(func.count(Report.id))) or 0
+        categories = (await session.scalars(select(Category.id))).all()
+        pairs = (await session.execute(select(Agency.id, Area.id, Area.latitude, Area.longitude)
+                                       .join(Area, Area.id == Agency.area_id)
+                                       .where(Area.latitude.is_not(None)))).all()
+    await dispose_engine()
+    if have >= total:
+        return {"inserted": 0, "seconds": 0.0}
+    rng = random.Random(15)
+    now = utcnow()
+    span_minutes = YEARS * 365 * 24 * 60
+    weights = [rng.paretovariate(1.2) for _ in pairs]  # a few busy wards, many quiet ones
+    cat_weights = [rng.paretovariate(1.5) for _ in categories]
+    t0 = time.perf_counter()
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
+    try:
+        next_id = int(await conn.fetchval("SELECT coalesce(max(id), 0) FROM reports")) + 1
+        for start in range(have, total, 50_000):
+            reports, ratings, events = [], [], []
+            for index in range(start, min(start + 50_000, total)):
+                rid = next_id
+                next_id += 1
+                agency_id, area_id, lat, lon = rng.choices(pairs, weights)[0]
+                age = timedelta(minutes=int(span_minutes * rng.random() ** 1.3))  # more reports lately
+                created = now - age
+                status = _status(age.total_seconds() / 86400, rng)
+                due = created + timedelta(days=rng.choice([1, 2, 3, 4, 5, 7, 10]))
+                resolved = None
+                if status in ("resolved", "closed"):
+                    resolved = min(created + timedelta(hours=rng.lognormvariate(3.5, 1.0)), now)
+                digits, n = "", index
+                for _ in range(7):
+                    n, rest = divmod(n, len(CODE_ALPHABET))
+                    digits = CODE_ALPHABET[rest] + digits
+                reports.append((rid, "PA-D" + digits, rng.choice(TEXTS), rng.choices(categories, cat_weights)[0],
+                                round(rng.uniform(0.5, 1), 2), "nlu", False, lat + rng.uniform(-.02, .02),
+                                lon + rng.uniform(-.02, .02), area_id, agency_id, status, "normal", due,
+                                rng.choices(["zalo", "telegram", "hotline", "web", "camera"], [50, 15, 20, 12, 3])[0],
+                                resolved or created, created, resolved, 0, 0))
+                if resolved is not None and rng.random() < 0.4:
+                    ratings.append((rid, rng.choices([1, 2, 3, 4, 5], [4, 6, 15, 35, 40])[0], "chat", resolved,
+                                    resolved))
+                if resolved is not None and rng.random() < 0.02:
+                    events.append((rid, resolved + timedelta(hours=30), "citizen", "Người dân", "reopen", "resolved",
+                                   "in_progress", True))
+            await conn.copy_records_to_table("reports", records=reports, columns=[
+                "id", "code", "description", "category_id", "category_confidence", "category_source",
+                "category_unsure", "latitude", "longitude", "area_id", "agency_id", "status", "priority", "due_at",
+                "channel", "updated_at", "created_at", "resolved_at", "supporters_count", "reopen_count"])
+            await conn.copy_records_to_table("ratings", records=ratings, columns=[
+                "report_id", "stars", "source", "created_at", "updated_at"])
+            await conn.copy_records_to_table("report_events", records=events, columns=[
+                "report_id", "at", "actor_kind", "actor_label", "action", "from_status", "to_status", "public"])
+        await conn.execute("SELECT setval('reports_id_seq', (SELECT max(id) FROM reports))")
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return {"inserted": total - have, "seconds": round(time.perf_counter() - t0, 1)}
+
+
+async def time_pages(runs: int = RUNS) -> dict[str, dict[str, float]]:
+    from sqlalchemy import select
+
+    from backend.core.db import dispose_engine, session_scope
+    from backend.main import create_app
+    from backend.reports.models import Report
+    from backend.staff import service as staff_service
+    from backend.staff.models import User
+
+    async with session_scope() as session:
+        code = await session.scalar(select(Report.code).order_by(Report.id.desc()).limit(1))
+        user = await session.scalar(select(User).where(User.username == USER))
+        token = staff_service.issue_token(user)
+    api = {"Authorization": f"Bearer {token}"}
+    pages = {
+        "summary API": ("/api/v1/dashboard/summary", api),
+        "charts API": ("/api/v1/dashboard/charts", api),
+        "SLA API": ("/api/v1/dashboard/sla", api),
+        "/admin/ioc": ("/admin/ioc", None),
+        "/admin/ioc/data.json": ("/admin/ioc/data.json", None),
+        "queue (newest)": ("/admin/", None),
+        "queue overdue": ("/admin/?overdue=1", None),
+        "one report page": (f"/admin/reports/{code}", None),
+        "portal": ("/", None),
+        "list: newest": ("/api/v1/reports?limit=50", api),
+        "list: status in_progress": ("/api/v1/reports?status=in_progress", api),
+        "list: overdue by deadline": ("/api/v1/reports?overdue=true&sort=due_at", api),
+        "list: offset 5000": ("/api/v1/reports?offset=5000", api),
+        "list: one agency": ("/api/v1/reports?agency=UBND-24121", api),
+    }
+    out: dict[str, dict[str, float]] = {}
+    transport = httpx.ASGITransport(app=create_app(with_hooks=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench", timeout=60) as client:
+        await _login(client)
+        for name, (path, headers) in pages.items():
+            first = await client.get(path, headers=headers)
+            assert first.status_code == 200, (path, first.status_code, first.text[:300])
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                r = await client.get(path, headers=headers)
+                times.append((time.perf_counter() - t0) * 1000)
+                assert r.status_code == 200, (path, r.status_code)
+            out[name] = {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(_pct(times, 95), 1)}
+    await dispose_engine()
+    return out
+
+
+async def run(console: Any = None, pg_url: str | None = None) -> dict[str, Any]:
+    import logging
+
+    from backend import scheduler
+    from backend.testing import pgserver
+
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    server = None
+    if pg_url is None:
+        server = pgserver.start()
+        pg_url = server.createdb("bench_dashboard")
+    try:
+        filled = await fill(pg_url)
+        t0 = time.perf_counter()
+        rolled = await scheduler.run_job_once("stats-rollup")
+        rollup_s = round(time.perf_counter() - t0, 1)
+        t0 = time.perf_counter()
+        again = await scheduler.run_job_once("stats-rollup")
+        rerun_s = round(time.perf_counter() - t0, 1)
+        from backend.core.db import dispose_engine
+
+        await dispose_engine()
+        pages = await time_pages()
+    finally:
+        if server is not None:
+            server.stop()
+    result = {"reports": TOTAL, "fill": filled, "rollup": {**rolled, "seconds": rollup_s},
+              "rollup_hourly": {**again, "seconds": rerun_s}, "pages": pages, "target_p95_ms": TARGET_MS,
+              "all_under_target": all(p["p95_ms"] < TARGET_MS for p in pages.values())}
+    if console is not None:
+        from rich.table import Table
+
+        table = Table(title=f"IOC screen and staff pages at {TOTAL:,} reports (PostgreSQL)")
+        for col in ("page", "p50 ms", "p95 ms"):
+            table.add_column(col, justify="left" if col == "page" else "right")
+        for name, m in pages.items():
+            style = "red" if m["p95_ms"] >= TARGET_MS else None
+            table.add_row(name, f"{m['p50_ms']:.1f}", f"{m['p95_ms']:.1f}", style=style)
+        console.print(table)
+        console.print(f"fill: {filled}; stats-rollup first run {rolled} in {rollup_s} s, hourly run {rerun_s} s")
+    return result
+
+
+if __name__ == "__main__":
+    from rich.console import Console
+
+    print(asyncio.run(run(Console())))
