@@ -75,11 +75,7 @@ def _point_row(p: Point) -> list[Any]:
 
 
 def _export(name: str, sheet: str, header: list[str], rows: list[list[Any]], fmt: str) -> Response:
-    if fmt == "xlsx":
-        return Response(tabular.to_xlsx({sheet: (header, rows)}), media_type=tabular.XLSX_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
-    return Response(tabular.to_csv(header, rows), media_type=tabular.CSV_MEDIA_TYPE,
-                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return tabular.download("xlsx" if fmt == "xlsx" else "csv", name, sheet, header, rows)
 
 
 @router.get("/indicators")

@@ -106,12 +106,7 @@ async def ioc_export(name: str, fmt: str, session: SessionDep, user: StaffUser) 
     if name not in EXPORT_TABLES or fmt not in ("csv", "xlsx"):
         raise NotFound("Không có bảng này")
     header, rows = await _table(name, session, dashboard.scope_for(user))
-    filename = f"ioc-{name}.{fmt}"
-    disposition = {"Content-Disposition": f'attachment; filename="{filename}"'}
-    if fmt == "csv":
-        return Response(tabular.to_csv(header, rows), media_type=tabular.CSV_MEDIA_TYPE, headers=disposition)
-    return Response(tabular.to_xlsx({EXPORT_TABLES[name][:31]: (header, rows)}), media_type=tabular.XLSX_MEDIA_TYPE,
-                    headers=disposition)
+    return tabular.download(fmt, f"ioc-{name}", EXPORT_TABLES[name], header, rows)
 
 
 def vn_number(value: Any, digits: int = 0) -> str:

@@ -159,12 +159,8 @@ async def report(request: Request, session: SessionDep, user: StaffUser, fmt: st
     header, rows = await uptime.monthly_report(session=session, month=month, agency_code=agency or None)
     audit(session, request, user, "export", "site_report", month=month, agency=agency or None, rows=len(rows))
     name = f"giam-sat-website-{month}{'-' + agency if agency else ''}"
-    if fmt == "csv":
-        return Response(tabular.to_csv(header, rows), media_type=tabular.CSV_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    if fmt == "xlsx":
-        return Response(tabular.to_xlsx({f"Tháng {month}": (header, rows)}), media_type=tabular.XLSX_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    if fmt in ("csv", "xlsx"):
+        return tabular.download(fmt, name, f"Tháng {month}", header, rows)
     raise NotFound("Báo cáo có dạng CSV hoặc Excel")
 
 

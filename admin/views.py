@@ -137,15 +137,13 @@ async def _export_reports(request: Request, session: Any, user: Any) -> list[Any
 @router.get("/export.csv")
 async def export_csv(request: Request, session: SessionDep, user: StaffUser) -> Response:
     rows = export_rows(await _export_reports(request, session, user), utcnow())
-    return Response(tabular.to_csv(EXPORT_COLUMNS, rows), media_type=tabular.CSV_MEDIA_TYPE,
-                    headers={"Content-Disposition": 'attachment; filename="phan-anh.csv"'})
+    return tabular.download("csv", "phan-anh", "Phản ánh", EXPORT_COLUMNS, rows)
 
 
 @router.get("/export.xlsx")
 async def export_xlsx(request: Request, session: SessionDep, user: StaffUser) -> Response:
     rows = export_rows(await _export_reports(request, session, user), utcnow())
-    return Response(tabular.to_xlsx({"Phản ánh": (EXPORT_COLUMNS, rows)}), media_type=tabular.XLSX_MEDIA_TYPE,
-                    headers={"Content-Disposition": 'attachment; filename="phan-anh.xlsx"'})
+    return tabular.download("xlsx", "phan-anh", "Phản ánh", EXPORT_COLUMNS, rows)
 
 
 # --- one report -------------------------------------------------------------------------------

@@ -59,3 +59,14 @@ def to_xlsx(sheets: dict[str, tuple[Sequence[str], Iterable[Sequence[Any]]]]) ->
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
+
+
+def download(fmt: str, name: str, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Any:
+    """A table as a file to download: `name.csv` (fmt "csv") or `name.xlsx` with one sheet."""
+    from starlette.responses import Response
+
+    if fmt == "csv":
+        body, media = to_csv(header, rows).encode("utf-8"), CSV_MEDIA_TYPE
+    else:
+        body, media = to_xlsx({sheet: (header, rows)}), XLSX_MEDIA_TYPE
+    return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})

@@ -156,12 +156,8 @@ async def monthly_report(session: SessionDep, actor: StaffActor, fmt: str, month
         agency = actor.user.agency.code if actor.user and actor.user.agency else agency
     header, rows = await uptime.monthly_report(session=session, month=month, agency_code=agency)
     name = f"giam-sat-website-{month}{'-' + agency if agency else ''}"
-    if fmt == "csv":
-        return Response(tabular.to_csv(header, rows), media_type=tabular.CSV_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    if fmt == "xlsx":
-        return Response(tabular.to_xlsx({f"Tháng {month}": (header, rows)}), media_type=tabular.XLSX_MEDIA_TYPE,
-                        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+    if fmt in ("csv", "xlsx"):
+        return tabular.download(fmt, name, f"Tháng {month}", header, rows)
     raise NotFound("Định dạng báo cáo là csv hoặc xlsx")
 
 
