@@ -121,3 +121,13 @@ def parse_last_id(value: str | None) -> int | None:
         return int(value) if value else None
     except ValueError:
         return None
+
+
+def response(request: Any, scope: Any) -> Any:
+    """The screen's event stream as an HTTP response (the staff site and the API serve the same)."""
+    from starlette.responses import StreamingResponse
+
+    return StreamingResponse(
+        stream(scope=scope, last_id=parse_last_id(request.headers.get("last-event-id")),
+               disconnected=request.is_disconnected),
+        media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -36,10 +36,7 @@ async def get_stream(request: Request, session: SessionDep, user: CurrentUser) -
     """Server-sent events: `report` for each new report the viewer may see, `summary` after them."""
     scope = dashboard.scope_for(user)
     await session.commit()  # the stream polls with its own short sessions
-    return StreamingResponse(
-        live.stream(scope=scope, last_id=live.parse_last_id(request.headers.get("last-event-id")),
-                    disconnected=request.is_disconnected),
-        media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return live.response(request, scope)
 
 
 @router.get("/sla")
