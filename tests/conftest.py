@@ -40,7 +40,8 @@ REFERENCE_TABLES = {
 BMT_CENTRE = (12.6675, 108.0378)
 
 # Settings for the whole test session, before anything reads them.
-TEST_VAR = ROOT / "var" / "test"
+# One directory per xdist worker: catalog stamps, models and media never cross workers.
+TEST_VAR = ROOT / "var" / "test" / os.environ.get("PYTEST_XDIST_WORKER", "main")
 TEST_VAR.mkdir(parents=True, exist_ok=True)
 os.environ.update(
     {

@@ -29,12 +29,13 @@ from backend.cameras.schemas import (
 )
 from backend.core.actor import Actor
 from backend.core.config import get_settings
-from backend.core.deps import SessionDep, StaffActor
+from backend.core.deps import SessionDep
 from backend.core.errors import AuthenticationFailed, NotFound, PermissionDenied, ValidationFailed
 from backend.reports import media
 from backend.reports.media import media_path
 from backend.reports.models import Report
 from backend.reports.schemas import AreaRef
+from backend.staff.deps import StaffActor
 from backend.staff.models import Role
 
 router = APIRouter(tags=["cameras"])

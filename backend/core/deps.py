@@ -1,4 +1,6 @@
-"""FastAPI dependencies as Annotated aliases: one transaction per request, committed at the edge."""
+"""FastAPI dependencies as Annotated aliases: one transaction per request, committed at the edge.
+
+The staff user behind a bearer token (`CurrentUser`, `StaffActor`) lives in backend/staff/deps.py."""
 
 from __future__ import annotations
 
@@ -6,15 +8,9 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends
-from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.core.actor import Actor
 from backend.core.db import get_sessionmaker
-from backend.staff import service as staff_service
-from backend.staff.models import User
-
-oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:
@@ -28,21 +24,3 @@ async def get_session() -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-
-
-async def current_user(session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]) -> User:
-    from backend.core.errors import AuthenticationFailed
-
-    if not token:
-        raise AuthenticationFailed("Cần đăng nhập")
-    return await staff_service.user_from_token(session=session, token=token)
-
-
-CurrentUser = Annotated[User, Depends(current_user)]
-
-
-async def staff_actor(user: CurrentUser) -> Actor:
-    return Actor.staff(user)
-
-
-StaffActor = Annotated[Actor, Depends(staff_actor)]

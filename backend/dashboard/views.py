@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
-from backend.core.deps import CurrentUser, SessionDep
+from backend.core.deps import SessionDep
 from backend.dashboard import charts, live, overview, sla
 from backend.dashboard import summary as dashboard
+from backend.staff.deps import CurrentUser
 
 router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from pydantic import BaseModel
 
-from backend.core.deps import SessionDep, StaffActor
+from backend.core.deps import SessionDep
 from backend.core.errors import PermissionDenied, ValidationFailed
 from backend.core.params import Offset
 from backend.reports import present, queries, questions
@@ -21,6 +21,7 @@ from backend.reports.schemas import (
     ReportRead,
     TransitionIn,
 )
+from backend.staff.deps import StaffActor
 from backend.staff.models import Role
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])

@@ -8,9 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel
 
-from backend.core.deps import CurrentUser, SessionDep
+from backend.core.deps import SessionDep
 from backend.core.errors import AuthenticationFailed, TooManyRequests
 from backend.staff import service as staff_service
+from backend.staff.deps import CurrentUser
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 

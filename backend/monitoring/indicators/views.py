@@ -10,11 +10,12 @@ from fastapi.responses import JSONResponse, Response
 
 from backend.core import tabular
 from backend.core.actor import Actor
-from backend.core.deps import SessionDep, StaffActor
+from backend.core.deps import SessionDep
 from backend.core.errors import PermissionDenied
 from backend.monitoring.indicators import service, template
 from backend.monitoring.indicators.importer import ImportRejected, import_file
 from backend.monitoring.indicators.models import Indicator
+from backend.staff.deps import StaffActor
 from backend.staff.models import Role
 
 router = APIRouter(prefix="/api/v1/indicators", tags=["indicators"])

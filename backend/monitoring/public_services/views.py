@@ -8,11 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, File, UploadFile
 from fastapi.responses import JSONResponse
 
-from backend.core.deps import SessionDep, StaffActor
+from backend.core.deps import SessionDep
 from backend.core.errors import PermissionDenied
 from backend.monitoring.indicators.importer import ImportRejected, ImportResult
 from backend.monitoring.indicators.views import reader, rejected
 from backend.monitoring.public_services import index766, service
+from backend.staff.deps import StaffActor
 from backend.staff.models import Role
 
 router = APIRouter(prefix="/api/v1/public-services", tags=["public services"])

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from backend.core import tabular
 from backend.core.actor import Actor
 from backend.core.db import utcnow
-from backend.core.deps import SessionDep, StaffActor
+from backend.core.deps import SessionDep
 from backend.core.errors import NotFound, PermissionDenied
 from backend.monitoring.sites import incidents as inc
 from backend.monitoring.sites import service, uptime
@@ -27,6 +27,7 @@ from backend.monitoring.sites.schemas import (
     SiteUpdate,
     UptimeRow,
 )
+from backend.staff.deps import StaffActor
 from backend.staff.models import Role
 
 router = APIRouter(prefix="/api/v1/monitoring", tags=["monitoring"])
