@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backend.core.config import get_settings
-from backend.monitoring.indicators import cli as indicators_cli
+from backend.monitoring import cli as indicators_cli
 from backend.open311.cli import app as apikey_app
 
 T = TypeVar("T")
@@ -106,7 +106,7 @@ async def _seed(demo: bool) -> dict[str, int]:
             counts.update(await load_cameras(session=session, data_dir=settings.data_dir))
         if demo:
             from backend.demo import load_demo, read_demo
-            from backend.monitoring.indicators.demo import load_indicator_demo
+            from backend.monitoring.demo import load_indicator_demo
 
             total = len(read_demo(settings.data_dir).get("reports", []))
             demo_task = bar.add_task("Dữ liệu mẫu", total=total)

@@ -16,7 +16,7 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "screenshots"
 async def _demo_world(site) -> None:  # noqa: F811
     from backend.catalog.loader import load_reference
     from backend.core.config import get_settings
-    from backend.monitoring.indicators.demo import load_indicator_demo
+    from backend.monitoring.demo import load_indicator_demo
     from backend.monitoring.indicators.registry import load_registry
 
     async with site.db() as session:
