@@ -157,7 +157,8 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
     if report.latitude is not None and report.longitude is not None and report.is_open:
         nearby = await nearby_open(
             session=session, actor=actor(user), category_id=None, latitude=report.latitude, longitude=report.longitude,
-            radius_m=250, exclude_id=report.id,
+            radius_m=250, exclude_id=report.id, precision=report.location_precision, address=report.address,
+            area_id=report.area_id,
         )
     same_category = [n for n in nearby if n.category_id == report.category_id]  # the merge field's suggestion
     return render(request, "report.html", report=report, outbox=outbox, nearby=nearby, message=msg, now=utcnow(),

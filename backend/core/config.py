@@ -97,6 +97,7 @@ class Settings(BaseSettings):
 
     # Report rules (configurable, defaults from the issue tracker)
     duplicate_radius_m: float = 100.0
+    duplicate_street_radius_m: float = 300.0  # a street's middle (geocoded street, no house) matches this far
     duplicate_window_days: int = 30
     description_max_chars: int = 4000
     photo_max_bytes: int = 10 * 1024 * 1024
