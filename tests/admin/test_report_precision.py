@@ -1,0 +1,19 @@
+"""The report page says how precise the point is (issue 11 item 5)."""
+
+from tests.admin.conftest import login
+
+
+async def test_the_report_page_says_a_typed_address_is_at_the_ward_centre(site, site_client):
+    await site.user("gs", "supervisor")
+    code = await site.report(latitude=None, longitude=None, address="123 Lê Duẩn, phường Tân Lập")
+    await login(site_client, "gs")
+    page = (await site_client.get(f"/admin/reports/{code}")).text
+    assert 'data-precision="ward"' in page and "tâm phường/xã — vị trí gần đúng" in page
+
+
+async def test_the_report_page_says_a_shared_point_is_gps(site, site_client):
+    await site.user("gs", "supervisor")
+    code = await site.report()
+    await login(site_client, "gs")
+    page = (await site_client.get(f"/admin/reports/{code}")).text
+    assert 'data-precision="gps"' in page and "Vị trí: GPS" in page
