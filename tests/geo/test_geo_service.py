@@ -124,7 +124,7 @@ async def test_nominatim_down_falls_back_offline(session: AsyncSession, monkeypa
     assert (result.source, result.area_code) == ("offline", "24121")
 
 
-async def test_a_nominatim_street_answer_is_street_precision(session: AsyncSession, nominatim: type[_Nominatim]) -> None:
+async def test_nominatim_street_answer_is_street_precision(session: AsyncSession, nominatim: type[_Nominatim]) -> None:
     street = _place(12.6660, 108.0380, "Lê Duẩn, Buôn Ma Thuột")
     nominatim.answer = [{**street, "place_rank": 26, "class": "highway"}]
     result = await service.geocode(session=session, address="12 Lê Duẩn, Buôn Ma Thuột")
