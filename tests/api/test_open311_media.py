@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.reports.models import Attachment, Report, ReportEvent
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "bot"))
-from standins import Server, jpeg  # noqa: E402
+from standins import Server, jpeg
 
 POST = {"service_code": "littering", "description": "Rác đổ đầy gốc cây", "lat": "12.6675", "long": "108.0378"}
 
