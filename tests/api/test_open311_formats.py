@@ -126,3 +126,12 @@ async def test_discovery_lists_the_v2_endpoint_and_both_formats(app_client: http
     assert endpoint["url"].endswith("/open311/v2") and set(endpoint["formats"]) == {"text/xml", "application/json"}
     root = xml(await app_client.get("/open311/discovery.xml"))
     assert [f.text for f in root.iter("format")] == ["text/xml", "application/json"]
+
+
+async def test_a_body_over_the_limit_is_a_413_error_list(app_client: httpx.AsyncClient, monkeypatch) -> None:
+    from backend.core.config import get_settings
+
+    monkeypatch.setattr(get_settings(), "request_max_bytes", 2048)
+    data = {**POST, "description": "rác " * 2000}
+    assert "MB" in xml_error(await app_client.post("/open311/v2/requests.xml", data=data), 413)
+    json_error(await app_client.post("/open311/v2/requests.json", data=data), 413)
