@@ -230,7 +230,7 @@ async def report_contact(request: Request, session: SessionDep, user: StaffUser,
     report = await queries.get(session=session, code=code, actor=actor(user))
     timeline.add_event(session, report, actor(user), "view_contact", public=False)
     audit(session, request, user, "view_contact", report.code)
-    return JSONResponse({"phone": report.reporter_phone, "name": report.reporter_name})
+    return JSONResponse({"phone": report.reporter_phone, "name": report.reporter_name, "email": report.reporter_email})
 
 
 @router.post("/reports/{code}/rating")

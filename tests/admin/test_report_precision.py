@@ -1,4 +1,4 @@
-"""The report page says how precise the point is (issue 11 item 5)."""
+"""The report page says how precise the point is (issue 11 item 5) and shows an Open311 e-mail masked (item 15)."""
 
 from tests.admin.conftest import login
 
@@ -17,3 +17,11 @@ async def test_the_report_page_says_a_shared_point_is_gps(site, site_client):
     await login(site_client, "gs")
     page = (await site_client.get(f"/admin/reports/{code}")).text
     assert 'data-precision="gps"' in page and "Vị trí: GPS" in page
+
+
+async def test_the_report_page_shows_an_open311_email_masked(site, site_client):
+    await site.user("gs", "supervisor")
+    code = await site.report(email="nguoi.dan@example.vn")
+    await login(site_client, "gs")
+    page = (await site_client.get(f"/admin/reports/{code}")).text
+    assert "n•••@example.vn" in page and "nguoi.dan@" not in page
