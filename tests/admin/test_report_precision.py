@@ -25,3 +25,9 @@ async def test_the_report_page_shows_an_open311_email_masked(site, site_client):
     await login(site_client, "gs")
     page = (await site_client.get(f"/admin/reports/{code}")).text
     assert "n•••@example.vn" in page and "nguoi.dan@" not in page
+
+
+async def test_the_public_page_says_a_ward_centre_point_is_approximate(site, site_client):
+    code = await site.report(latitude=None, longitude=None, address="123 Lê Duẩn, phường Tân Lập, gọi 0905123456")
+    page = (await site_client.get(f"/reports/{code}")).text
+    assert "Vị trí: tâm phường/xã — vị trí gần đúng" in page and "0905123456" not in page
