@@ -14,6 +14,8 @@ from admin.web import HtmlRoute, render
 from backend.catalog import service as catalog_service
 from backend.core.deps import SessionDep
 from backend.core.errors import DomainError
+from backend.geo.precision import Precision
+from backend.geo.precision import label as precision_label
 from backend.reports import queries
 from backend.reports import service as reports_service
 from backend.reports.nearby import nearby_open
@@ -44,6 +46,7 @@ async def file_report(request: Request, session: SessionDep, user: StaffUser, fo
             description=values["description"] or " ", address=values["address"] or None,
             latitude=float(values["latitude"]) if values["latitude"] else None,
             longitude=float(values["longitude"]) if values["longitude"] else None,
+            location_precision=Precision.map if values["latitude"] else None,
             phone=values["phone"] or None, name=values["name"] or None, channel="hotline",
             # a category the operator left as the NLU suggested is re-classified, so the
             # report keeps the model's confidence; a changed one is the operator's choice
@@ -112,13 +115,15 @@ async def nearby(session: SessionDep, user: StaffUser, address: Annotated[str, Q
     supporter instead of filing a duplicate."""
     from backend.geo import service as geo_service
 
+    precision, area_id = Precision.map, None
     if latitude is None or longitude is None:
         if len(address.strip()) < 4:
             return JSONResponse({"items": []})
         found = await geo_service.geocode(session=session, address=address.strip())
         if found is None:
             return JSONResponse({"items": [], "place": None})
-        latitude, longitude = found.latitude, found.longitude
+        latitude, longitude, precision = found.latitude, found.longitude, found.precision
+        area_id = (await catalog_service.reference(session=session)).area_ids.get(found.area_code or "")
     category_id = None
     if category:
         try:
@@ -126,8 +131,10 @@ async def nearby(session: SessionDep, user: StaffUser, address: Annotated[str, Q
         except DomainError:
             category_id = None
     reports = await nearby_open(session=session, actor=actor(user), category_id=category_id, latitude=latitude,
-                                longitude=longitude, radius_m=250)
-    return JSONResponse({"place": {"latitude": latitude, "longitude": longitude}, "items": [
+                                longitude=longitude, radius_m=250, precision=precision, address=address.strip() or None,
+                                area_id=area_id)
+    return JSONResponse({"place": {"latitude": latitude, "longitude": longitude, "precision": precision,
+                                   "precision_label": precision_label(precision)}, "items": [
         {"code": r.code, "category": r.category.name, "status": r.status, "address": r.address or "",
          "description": r.description[:120]} for r in reports
     ]})

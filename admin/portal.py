@@ -21,6 +21,7 @@ from backend.core.deps import SessionDep
 from backend.core.errors import DomainError, NotFound
 from backend.core.masking import public_text
 from backend.dashboard import service as dashboard_service
+from backend.geo.precision import Precision
 from backend.reports import links, present, queries
 from backend.reports import service as reports_service
 from backend.reports.models import Report
@@ -101,6 +102,7 @@ async def new_report(request: Request, session: SessionDep, form: Form) -> Respo
             description=values["description"] or " ", address=values["address"] or None,
             latitude=float(values["latitude"]) if values["latitude"] else None,
             longitude=float(values["longitude"]) if values["longitude"] else None,
+            location_precision=Precision.map if values["latitude"] else None,  # a point picked on the map
             phone=values["phone"] if consent else None, channel="web",
         )
         photo = form.get("photo")

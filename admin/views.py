@@ -157,7 +157,8 @@ async def report_page(request: Request, session: SessionDep, user: StaffUser, co
     if report.latitude is not None and report.longitude is not None and report.is_open:
         nearby = await nearby_open(
             session=session, actor=actor(user), category_id=None, latitude=report.latitude, longitude=report.longitude,
-            radius_m=250, exclude_id=report.id,
+            radius_m=250, exclude_id=report.id, precision=report.location_precision, address=report.address,
+            area_id=report.area_id,
         )
     same_category = [n for n in nearby if n.category_id == report.category_id]  # the merge field's suggestion
     return render(request, "report.html", report=report, outbox=outbox, nearby=nearby, message=msg, now=utcnow(),
@@ -229,7 +230,7 @@ async def report_contact(request: Request, session: SessionDep, user: StaffUser,
     report = await queries.get(session=session, code=code, actor=actor(user))
     timeline.add_event(session, report, actor(user), "view_contact", public=False)
     audit(session, request, user, "view_contact", report.code)
-    return JSONResponse({"phone": report.reporter_phone, "name": report.reporter_name})
+    return JSONResponse({"phone": report.reporter_phone, "name": report.reporter_name, "email": report.reporter_email})
 
 
 @router.post("/reports/{code}/rating")

@@ -23,6 +23,7 @@ from backend.core.db import utcnow
 from backend.core.errors import DomainError, TooManyRequests
 from backend.core.logging import get_logger
 from backend.core.masking import mask_phone, public_text
+from backend.geo.precision import label as precision_label
 from backend.reports.media_access import media_url
 
 log = get_logger(__name__)
@@ -56,7 +57,7 @@ def countdown(due: datetime | None, now: datetime | None = None) -> str:
 
 env = TEMPLATES.env
 env.filters.update(local=local, countdown=countdown, mask_phone=mask_phone, public_text=public_text,
-                   urlquote=lambda v: quote(str(v)))
+                   urlquote=lambda v: quote(str(v)), precision=precision_label)
 env.globals.update(
     STATUS=texts.STATUS_LABELS, ROLES=texts.ROLE_LABELS, CHANNELS=texts.CHANNEL_LABELS,
     EVENTS=texts.EVENT_LABELS, BUTTONS=texts.BUTTON_LABELS, OUTBOX=texts.OUTBOX_LABELS,

@@ -97,6 +97,7 @@ class Settings(BaseSettings):
 
     # Report rules (configurable, defaults from the issue tracker)
     duplicate_radius_m: float = 100.0
+    duplicate_street_radius_m: float = 300.0  # a street's middle (geocoded street, no house) matches this far
     duplicate_window_days: int = 30
     description_max_chars: int = 4000
     photo_max_bytes: int = 10 * 1024 * 1024
@@ -127,6 +128,8 @@ class Settings(BaseSettings):
     photo_display_max_side: int = Field(default=1600, ge=200, le=10_000)  # the stored display copy
     zalo_event_max_age_s: int = Field(default=600, ge=30, le=7 * 86400)  # freshness window
     open311_key_per_minute: int = Field(default=30, ge=1, le=100_000)  # POSTs per API key
+    open311_media_timeout_s: float = Field(default=10.0, gt=0, le=120)  # fetching a POST's media_url
+    open311_media_private_hosts: bool = False  # let media_url point into private networks (closed IOC LANs)
     lookup_per_minute: int = Field(default=60, ge=1, le=100_000)  # tracking-code lookups per client
     lookup_max_codes: int = Field(default=50, ge=1, le=1000)  # codes in one Open311 list query
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import contextlib
 import json
 from typing import Any
+from xml.etree import ElementTree
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.core.config import get_settings
 
 MULTIPART_OVERHEAD = 1024 * 1024  # form fields and part headers beside the photos
+OPEN311_PREFIX = "/open311/"  # GeoReport v2 clients read errors as the spec's list
 
 
 class BodyTooLarge(Exception):
@@ -41,7 +43,7 @@ class BodyLimit:
         limit = limit_for(headers.get("content-type", ""))
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > limit:
-            await _too_large(send, limit)
+            await _too_large(send, limit, scope.get("path", ""))
             return
         seen = 0
         over = False
@@ -63,15 +65,29 @@ class BodyLimit:
         with contextlib.suppress(BodyTooLarge):
             await self.app(scope, counted, guarded)
         if over:
-            await _too_large(send, limit)
+            await _too_large(send, limit, scope.get("path", ""))
 
 
-async def _too_large(send: Send, limit: int) -> None:
+def _open311_body(path: str, message: str) -> tuple[bytes, bytes]:
+    """GeoReport v2's error list (its routes answer nothing else): XML unless the path ends .json."""
+    if path.endswith(".json"):
+        return json.dumps([{"code": 413, "description": message}], ensure_ascii=False).encode(), b"application/json"
+    errors = ElementTree.Element("errors")
+    error = ElementTree.SubElement(errors, "error")
+    ElementTree.SubElement(error, "code").text = "413"
+    ElementTree.SubElement(error, "description").text = message
+    return ElementTree.tostring(errors, encoding="utf-8", xml_declaration=True), b"text/xml"
+
+
+async def _too_large(send: Send, limit: int, path: str = "") -> None:
     mb = limit / (1024 * 1024)
-    body: dict[str, Any] = {"error": "payload_too_large",
-                            "detail": f"Dữ liệu gửi lên quá lớn (tối đa {mb:.1f} MB)", "limit_bytes": limit}
-    raw = json.dumps(body, ensure_ascii=False).encode()
+    message = f"Dữ liệu gửi lên quá lớn (tối đa {mb:.1f} MB)"
+    if path.startswith(OPEN311_PREFIX):
+        raw, media_type = _open311_body(path, message)
+    else:
+        body: dict[str, Any] = {"error": "payload_too_large", "detail": message, "limit_bytes": limit}
+        raw, media_type = json.dumps(body, ensure_ascii=False).encode(), b"application/json"
     await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                "headers": [(b"content-type", media_type + b"; charset=utf-8"),
                             (b"content-length", str(len(raw)).encode()), (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": raw})

@@ -100,6 +100,7 @@ class GeoMatch:
     display_name: str
     score: float  # 0..1
     matched: str  # the name or alias that matched
+    street: str = ""  # what the address says before its unit ("123 Lê Duẩn"): not placed (the point is the centre)
 
 
 @dataclass(frozen=True)
@@ -327,7 +328,13 @@ class Gazetteer:
             display_name=display,
             score=round(min(score / (CURRENT_FULL + CONTEXT), 1.0), 3),
             matched=entry.name,
+            street=street,
         )
+
+    def is_area_name(self, text: str) -> bool:
+        """Whether `text` is, as a whole, the name of a unit, an old district or the province."""
+        key = compact(text)
+        return bool(key) and (key in self._index or key in self._districts or key in self._province_keys)
 
     def _hits(self, toks: list[_Token]) -> list[tuple[int, int, str, Any]]:
         """Every known n-gram, minus those inside a longer one: (start, end, kind, payload)."""

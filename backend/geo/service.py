@@ -26,6 +26,7 @@ from backend.catalog import service as catalog_service
 from backend.catalog.models import Area
 from backend.core.config import get_settings
 from backend.geo.gazetteer import AreaRecord, Gazetteer, OfflineGeocoder
+from backend.geo.precision import Precision, from_nominatim, is_coarse
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,14 @@ class GeoResult:
     area_code: str | None
     display_name: str
     source: Literal["offline", "nominatim"]
+    precision: Precision = Precision.ward  # what the point stands for (see backend/geo/precision.py)
+    area_name: str = ""
+    street: str = ""  # the part of the address the resolver did not place (offline: before the ward)
+
+    @property
+    def approximate(self) -> bool:
+        """The point is an area's centre (or coarser): it says which area, not where in it."""
+        return is_coarse(self.precision)
 
 
 _gazetteer: Gazetteer | None = None
@@ -117,7 +126,9 @@ def _offline(address: str, gaz: Gazetteer) -> GeoResult | None:
     location = geocoder.geocode(address)
     if location is None:
         return None
-    return GeoResult(location.latitude, location.longitude, location.raw["area_code"], location.address, "offline")
+    raw = location.raw
+    return GeoResult(location.latitude, location.longitude, raw["area_code"], location.address, "offline",
+                     precision=Precision.ward, area_name=raw["area_name"], street=raw.get("street", ""))
 
 
 async def _nominatim(address: str, gaz: Gazetteer) -> GeoResult | None:
@@ -135,7 +146,9 @@ async def _nominatim(address: str, gaz: Gazetteer) -> GeoResult | None:
     area = gaz.locate(location.latitude, location.longitude)
     if area is None:  # outside the province despite the viewbox: not ours to place
         return None
-    return GeoResult(location.latitude, location.longitude, area.code, location.address, "nominatim")
+    precision = from_nominatim(location.raw or {})
+    return GeoResult(location.latitude, location.longitude, area.code, location.address, "nominatim",
+                     precision=precision, area_name=area.name)
 
 
 async def _nominatim_call(address: str, *, viewbox: list[tuple[float, float]] | None) -> Any:
@@ -169,6 +182,6 @@ async def locate(*, session: AsyncSession, latitude: float, longitude: float) ->
 async def area_choices(*, session: AsyncSession, prefix: str, limit: int = 8) -> list[GeoResult]:
     gaz = await gazetteer(session=session)
     return [
-        GeoResult(m.latitude, m.longitude, m.area_code, m.display_name, "offline")
+        GeoResult(m.latitude, m.longitude, m.area_code, m.display_name, "offline", area_name=m.area_name)
         for m in gaz.suggest(prefix, limit=limit)
     ]

@@ -81,6 +81,9 @@ class Report(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(500))
+    # How precise the point is: gps | map | address | street | ward | district | province | unknown
+    # (backend/geo/precision.py); a ward-centre point is never a duplicate by distance alone.
+    location_precision: Mapped[str] = mapped_column(String(12), default="unknown", server_default="unknown")
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     status: Mapped[str] = mapped_column(String(16), default=Status.new, index=True)
@@ -90,6 +93,7 @@ class Report(Base):
     citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"), index=True)
     reporter_name: Mapped[str | None] = mapped_column(String(200))
     reporter_phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    reporter_email: Mapped[str | None] = mapped_column(String(254))  # Open311's `email`: never public
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), index=True)
     supporters_count: Mapped[int] = mapped_column(Integer, default=0)
     resolution_note: Mapped[str | None] = mapped_column(Text)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from backend.core.text import clean, has_words
+from backend.geo.precision import Precision
 
 CHANNELS = ("zalo", "telegram", "cli", "web", "hotline", "api", "open311", "camera")
+EMAIL_RE = re.compile(r"^[^@\s<>,;]{1,64}@[^@\s<>,;]+\.[^@\s<>,;]{2,}$")
 Action = Literal["assign", "start", "resolve", "reject", "reopen", "close", "duplicate"]
 
 
@@ -31,8 +34,12 @@ class ReportCreate(BaseModel):
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
     address: str | None = Field(default=None, max_length=500)
+    # How precise latitude/longitude are: a point sent is taken as `gps` unless said otherwise
+    # (`map`: picked on a map; a point found from an address: what the resolver matched).
+    location_precision: Precision | None = None
     phone: str | None = Field(default=None, max_length=32)
     name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
     channel: str | None = None
     category: str | None = None
     priority: Literal["normal", "urgent"] = "normal"
@@ -61,6 +68,16 @@ class ReportCreate(BaseModel):
         if not 8 <= len(digits.lstrip("+")) <= 15:
             raise ValueError("phone number looks wrong / số điện thoại không hợp lệ")
         return digits
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not EMAIL_RE.match(value):
+            raise ValueError("địa chỉ e-mail không hợp lệ")
+        return value
 
     @field_validator("channel")
     @classmethod
@@ -124,6 +141,7 @@ class ReportRead(BaseModel):
     area: AreaRef | None
     latitude: float | None
     longitude: float | None
+    location_precision: str = "unknown"  # gps | map | address | street | ward | district | province | unknown
     address: str | None
     priority: str
     due_at: datetime | None
@@ -148,6 +166,7 @@ class ReportSummary(BaseModel):
     address: str | None
     latitude: float | None
     longitude: float | None
+    location_precision: str = "unknown"
     due_at: datetime | None
     overdue: bool
     created_at: datetime

@@ -23,6 +23,7 @@ from backend.core.db import utcnow
 from backend.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from backend.core.geodesy import haversine_m
 from backend.geo import service as geo_service
+from backend.geo.precision import Precision
 from backend.notifications import service as notification_service
 from backend.reports import flows, media
 from backend.reports.models import Attachment, Rating, Report, Status, Supporter
@@ -48,9 +49,12 @@ class Created:
 
 
 async def _place(
-    session: AsyncSession, latitude: float | None, longitude: float | None, address: str | None
-) -> tuple[float, float, str | None, str | None]:
-    """(latitude, longitude, address, area code) of a new report, from a point or an address."""
+    session: AsyncSession, report_in: ReportCreate
+) -> tuple[float, float, str | None, str | None, Precision]:
+    """(latitude, longitude, address, area code, precision) of a new report, from a point or an
+    address: a point sent is `gps` unless the caller says how it was got; an address is as precise
+    as what the resolver matched (the offline gazetteer: the ward's centre)."""
+    latitude, longitude, address = report_in.latitude, report_in.longitude, report_in.address
     if (latitude is None) != (longitude is None):
         raise ValidationFailed("Cần cả vĩ độ và kinh độ", field="latitude")
     if latitude is not None and longitude is not None:
@@ -60,7 +64,7 @@ async def _place(
             raise ValidationFailed(
                 "Vị trí nằm ngoài tỉnh Đắk Lắk", field="latitude"
             )
-        return latitude, longitude, address, record.code
+        return latitude, longitude, address, record.code, report_in.location_precision or Precision.gps
     if address:
         found = await geo_service.geocode(session=session, address=address)
         if found is None:
@@ -68,9 +72,8 @@ async def _place(
                 "Không tìm thấy địa chỉ trong tỉnh; hãy ghi rõ phường/xã",
                 field="address",
             )
-        return found.latitude, found.longitude, address, found.area_code
+        return found.latitude, found.longitude, address, found.area_code, found.precision
     raise ValidationFailed("Cần vị trí hoặc địa chỉ", field="address")
-
 
 
 async def create(
@@ -98,9 +101,7 @@ async def create(
     else:
         result = await nlu_service.classify(report_in.description)
         category_code, confidence, unsure, source = result.category, result.confidence, result.unsure, "nlu"
-    latitude, longitude, address, area_code = await _place(
-        session, report_in.latitude, report_in.longitude, report_in.address
-    )
+    latitude, longitude, address, area_code, precision = await _place(session, report_in)
     category_id = ref.category_ids[category_code]
     area_id = ref.area_ids.get(area_code) if area_code else None
     routed = catalog_service.route_ids(ref, category_id, area_id)
@@ -114,7 +115,8 @@ async def create(
     # Everything above is CPU and per-process caches; from here the transaction (on SQLite, the
     # write lock all worker processes share) is held until the caller commits.
     duplicates = await nearby_open_refs(
-        session=session, category_id=category_id, latitude=latitude, longitude=longitude
+        session=session, category_id=category_id, latitude=latitude, longitude=longitude,
+        precision=precision, address=address, area_id=area_id,
     )
     status = Status.new if routed.triage else Status.assigned
     report = await insert_report(
@@ -128,6 +130,7 @@ async def create(
         latitude=latitude,
         longitude=longitude,
         address=address,
+        location_precision=precision,
         area_id=area_id,
         agency_id=routed.agency_id,
         status=status,
@@ -137,6 +140,7 @@ async def create(
         citizen_id=citizen.id if citizen else None,
         reporter_name=report_in.name or (citizen.display_name if citizen else None),
         reporter_phone=report_in.phone or (citizen.phone if citizen else None),
+        reporter_email=report_in.email,
         created_by_id=actor.user.id if actor.user else None,
         created_at=now,
         updated_at=now,

@@ -15,6 +15,7 @@ from backend.core.errors import DomainError
 from backend.core.geodesy import haversine_m
 from backend.core.text import fold_words
 from backend.geo import service as geo_service
+from backend.geo.precision import Precision, is_coarse
 from backend.reports import media
 from backend.reports import service as reports_service
 from backend.reports.schemas import ReportCreate
@@ -25,6 +26,15 @@ from bot.dialogue.words import CHANGE_CATEGORY, CONFIRM, NO, PHONE_RE, SKIP, YES
 from nlu import service as nlu_service
 
 log = logging.getLogger(__name__)
+
+
+def draft_precision(draft: dict[str, Any]) -> Precision:
+    """How precise the draft's point is (a draft saved before precision was kept: a shared point
+    is GPS, a typed address cannot be told)."""
+    try:
+        return Precision(draft["precision"])
+    except (KeyError, ValueError):
+        return Precision.unknown if draft.get("address") else Precision.gps
 
 
 class ReportForm(ConversationBase):
@@ -39,7 +49,8 @@ class ReportForm(ConversationBase):
         if area is None:
             self.say("outside_province")
             return
-        draft.update(lat=lat, lon=lon, address=None, place=f"{area.name} ({lat:.5f}, {lon:.5f})")
+        draft.update(lat=lat, lon=lon, address=None, place=f"{area.name} ({lat:.5f}, {lon:.5f})",
+                     precision=Precision.gps, area_id=area.id)
         draft.pop("dup_checked", None)
         self.data.pop("candidate", None)
         self.say("location_ok", place=draft["place"])
@@ -56,11 +67,22 @@ class ReportForm(ConversationBase):
         if area is None:
             self.say("outside_province")
             return
-        self.data["candidate"] = {"lat": found.latitude, "lon": found.longitude, "address": address[:500],
-                                  "place": found.display_name}
+        candidate = {"lat": found.latitude, "lon": found.longitude, "address": address[:500],
+                     "precision": found.precision, "area_id": area.id}
+        buttons = [self.b("btn_right_place", "yes"), self.b("btn_wrong_place", "no")]
+        if found.approximate:
+            # Only the ward was found: the point is its centre, and the bot must not say it found the street.
+            typed = (found.street or address)[:200]
+            candidate["place"] = t("place_approximate", self.lang, area=area.name, address=typed)
+            self.data["candidate"] = candidate
+            self.data["await"] = "place_ok"
+            self.say("confirm_address_area", area=area.name, address=typed, buttons=buttons,
+                     request_location=True)
+            return
+        candidate["place"] = found.display_name
+        self.data["candidate"] = candidate
         self.data["await"] = "place_ok"
-        self.say("confirm_address", place=found.display_name,
-                 buttons=[self.b("btn_right_place", "yes"), self.b("btn_wrong_place", "no")])
+        self.say("confirm_address", place=found.display_name, buttons=buttons)
 
     async def answer_place(self, raw: str, folded: str) -> bool:
         candidate = self.data.get("candidate")
@@ -253,7 +275,8 @@ class ReportForm(ConversationBase):
         category = await catalog_service.get_category(session=self.session, code=draft["category"])
         found = await reports_service.nearby_open(
             session=self.session, category_id=category.id, latitude=draft["lat"], longitude=draft["lon"],
-            radius_m=self.settings.duplicate_radius_m,
+            radius_m=self.settings.duplicate_radius_m, precision=draft_precision(draft),
+            address=draft.get("address"), area_id=draft.get("area_id"),
         )
         if not found:
             return False
@@ -262,9 +285,14 @@ class ReportForm(ConversationBase):
                                                      other.longitude or 0))
         self.data["dup_code"] = other.code
         self.data["await"] = "duplicate"
-        self.say("duplicate_found", code=other.code, category=category_name(other.category, self.lang),
-                 status=status_label(other.status, self.lang), distance=distance,
-                 buttons=[self.b("btn_support", "support"), self.b("btn_new_report", "new")])
+        buttons = [self.b("btn_support", "support"), self.b("btn_new_report", "new")]
+        common = {"code": other.code, "category": category_name(other.category, self.lang),
+                  "status": status_label(other.status, self.lang)}
+        if is_coarse(draft_precision(draft)) or is_coarse(other.location_precision):
+            # Matched by the address text (a ward's centre is no distance): say where, not how far.
+            self.say("duplicate_found_address", address=(other.address or "")[:200], buttons=buttons, **common)
+        else:
+            self.say("duplicate_found", distance=distance, buttons=buttons, **common)
         return True
 
     async def answer_duplicate(self, raw: str, folded: str) -> bool:
@@ -322,8 +350,8 @@ class ReportForm(ConversationBase):
         consented = citizen.consent_at is not None
         report_in = ReportCreate(
             description=draft["description"], latitude=draft["lat"], longitude=draft["lon"],
-            address=draft.get("address"), channel=self.msg.channel if self.msg.channel in (
-                "zalo", "telegram", "cli", "web") else None,
+            address=draft.get("address"), location_precision=draft_precision(draft),
+            channel=self.msg.channel if self.msg.channel in ("zalo", "telegram", "cli", "web") else None,
             phone=citizen.phone if consented else None, name=citizen.display_name if consented else None,
             category=draft["category"] if draft.get("picked") else None,
         )

@@ -118,6 +118,18 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Tôi tìm thấy: {place}. Đúng địa điểm chứ?",
         "I found: {place}. Is this the right place?",
     ),
+    "confirm_address_area": (
+        "Tôi chưa tìm được chính xác \"{address}\" trên bản đồ, chỉ xác định được {area} (vị trí gần đúng "
+        "ở tâm phường/xã). Địa chỉ bạn gõ vẫn được gửi kèm để cán bộ tìm đến. Đúng địa điểm chứ? "
+        "Nếu đang ở hiện trường, bạn có thể gửi vị trí để chính xác hơn.",
+        "I could not find \"{address}\" exactly on the map, only {area} (an approximate point at the ward's "
+        "centre). The address you typed is sent with the report so officers can find it. Is this the right place? "
+        "If you are on the spot, share your location to be exact.",
+    ),
+    "place_approximate": (
+        "{address} — {area} (vị trí gần đúng)",
+        "{address} — {area} (approximate location)",
+    ),
     "address_not_found": (
         "Không tìm thấy địa chỉ \"{address}\" trong tỉnh Đắk Lắk. Hãy ghi rõ phường/xã, hoặc gửi vị trí.",
         "Could not find \"{address}\" in Đắk Lắk province. Add the ward/commune, or share the location.",
@@ -178,6 +190,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Hình như sự việc này đã được phản ánh: {code} ({category}, {status}), cách khoảng {distance} m.\n"
         "Bạn có muốn ủng hộ phản ánh đó thay vì gửi mới không?",
         "This looks like report {code} ({category}, {status}), about {distance} m away.\n"
+        "Would you like to support it instead of filing a new one?",
+    ),
+    "duplicate_found_address": (
+        "Hình như sự việc này đã được phản ánh: {code} ({category}, {status}), cùng địa chỉ \"{address}\".\n"
+        "Bạn có muốn ủng hộ phản ánh đó thay vì gửi mới không?",
+        "This looks like report {code} ({category}, {status}), at the same address \"{address}\".\n"
         "Would you like to support it instead of filing a new one?",
     ),
     "supported": (

@@ -122,3 +122,16 @@ async def test_nominatim_down_falls_back_offline(session: AsyncSession, monkeypa
     result = await service.geocode(session=session, address="123 Lê Duẩn, P. Tân Lập, BMT")
     assert result is not None
     assert (result.source, result.area_code) == ("offline", "24121")
+
+
+async def test_nominatim_street_answer_is_street_precision(session: AsyncSession, nominatim: type[_Nominatim]) -> None:
+    street = _place(12.6660, 108.0380, "Lê Duẩn, Buôn Ma Thuột")
+    nominatim.answer = [{**street, "place_rank": 26, "class": "highway"}]
+    result = await service.geocode(session=session, address="12 Lê Duẩn, Buôn Ma Thuột")
+    assert result is not None and result.precision == "street" and not result.approximate
+
+
+async def test_an_offline_answer_is_ward_precision(session: AsyncSession) -> None:
+    result = await service.geocode(session=session, address="123 Lê Duẩn, phường Tân Lập")
+    assert result is not None and result.precision == "ward" and result.approximate
+    assert result.street == "123 Lê Duẩn" and result.area_name == "Phường Tân Lập"
