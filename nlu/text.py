@@ -13,14 +13,14 @@ import unicodedata
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 # Chat abbreviations, keyed on the diacritic-free token. Values are diacritic-free too because
-# they only feed the diacritic-free view.
+# they only feed the diacritic-free view. "hong" is deliberately absent: Southern chat uses it
+# for "không", but in reports it is nearly always "hỏng" (broken), which must stay itself.
 ABBREVIATIONS: dict[str, str] = {
     "k": "khong",
     "ko": "khong",
     "kh": "khong",
     "khg": "khong",
     "hok": "khong",
-    "hong": "khong",
     "kg": "khong",
     "dc": "duoc",
     "dk": "duoc",
@@ -76,6 +76,27 @@ ABBREVIATIONS: dict[str, str] = {
     "kcn": "khu cong nghiep",
     "ql": "quoc lo",
     "hcm": "ho chi minh",
+    "dt": "dien thoai",
+    "hs": "hoc sinh",
+    "oto": "o to",
+    "cty": "cong ty",
+    "bds": "bat dong san",
+    "bv": "benh vien",
+    "hqua": "hom qua",
+    "hnay": "hom nay",
+    "mik": "minh",
+    "mk": "minh",
+    "bik": "biet",
+    "kp": "khu pho",
+    "tdp": "to dan pho",
+    "t7": "thu bay",
+    "xm": "xe may",
+    "bx": "ben xe",
+    "trg": "truong",
+    "nhg": "nhung",
+    "lun": "luon",
+    "csgt": "canh sat giao thong",
+    "pccc": "phong chay chua chay",
 }
 
 
