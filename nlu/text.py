@@ -104,11 +104,25 @@ def nfc_lower(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
 
+def _strip_char(ch: str) -> str:
+    bare = "".join(c for c in unicodedata.normalize("NFD", ch) if unicodedata.category(c) != "Mn")
+    return bare.replace("đ", "d").replace("Đ", "D")
+
+
+class _StripTable(dict):
+    """`str.translate` table filled on first sight of each character (a few hundred in all)."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = bare = _strip_char(chr(code))
+        return bare
+
+
+_STRIP = _StripTable()
+
+
 def strip_diacritics(text: str) -> str:
     """Vietnamese without tone and vowel marks: 'đường Lê Duẩn' -> 'duong Le Duan'."""
-    decomposed = unicodedata.normalize("NFD", text)
-    bare = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return bare.replace("đ", "d").replace("Đ", "D")
+    return text.translate(_STRIP)
 
 
 def accented_view(text: str) -> str:
