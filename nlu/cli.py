@@ -108,7 +108,7 @@ def evaluate(
         n_train = 1 + cv
         with console.status(f"Rasa DIET: {n_train} training run(s) in the Rasa venv (minutes each on 2 CPUs)"):
             try:
-                engines["Rasa DIET"] = evaluation.diet_reports(cv)
+                engines["Rasa DIET"] = evaluation.diet_reports(cv, cache_dir=_var_dir() / "nlu")
             except RuntimeError as exc:
                 _fail(f"{exc}: see 'bash nlu/scripts/rasa.sh venv'")
         for name, report in engines["Rasa DIET"].items():

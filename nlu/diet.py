@@ -8,6 +8,7 @@ and predicts there, in one process for all splits. The pipeline is `nlu/config.y
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -79,8 +80,32 @@ def write_split(examples: Sequence[Example], directory: Path) -> None:
         )
 
 
-def predict(splits: Sequence[Split], *, config_file: Path = CONFIG_FILE) -> list[list[tuple[str, float]]]:
-    """Train DIET once per split and predict its texts: one list of (intent, confidence) per split."""
+def cache_key(splits: Sequence[Split], config_file: Path = CONFIG_FILE, data_dir: Path = DATA_DIR) -> str:
+    """Hash of everything a DIET result depends on: the pipeline, the training data of every
+    split (the real files or the fold's examples) and the texts to parse."""
+    digest = hashlib.sha256(config_file.read_bytes())
+    for path in sorted(data_dir.glob("*.yml")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for split in splits:
+        train = None if split.train is None else [(annotated(ex), ex.intent) for ex in split.train]
+        digest.update(json.dumps([split.name, train, list(split.texts)], ensure_ascii=False).encode())
+    return digest.hexdigest()[:16]
+
+
+def predict(
+    splits: Sequence[Split], *, config_file: Path = CONFIG_FILE, cache_dir: Path | None = None
+) -> list[list[tuple[str, float]]]:
+    """Train DIET once per split and predict its texts: one list of (intent, confidence) per split.
+
+    With `cache_dir`, the predictions are kept as `diet-<key>.json` (key: `cache_key`), so a
+    rerun on unchanged data and config reuses them instead of training again for minutes."""
+    cache = cache_dir / f"diet-{cache_key(splits, config_file)}.json" if cache_dir is not None else None
+    if cache is not None and cache.exists():
+        try:
+            cached = json.loads(cache.read_text(encoding="utf-8"))
+            return [[(str(name), float(conf)) for name, conf in split] for split in cached]
+        except (OSError, ValueError, TypeError):
+            pass  # unreadable: trained again below
     python = venv_python()
     with tempfile.TemporaryDirectory(prefix="phananh-diet-") as tmp:
         root = Path(tmp)
@@ -111,4 +136,8 @@ def predict(splits: Sequence[Split], *, config_file: Path = CONFIG_FILE) -> list
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
             raise RuntimeError(f"Rasa DIET training failed (exit {done.returncode}): {' | '.join(tail)}")
         result = json.loads(out_file.read_text(encoding="utf-8"))
-    return [[(str(name), float(conf)) for name, conf in split["predictions"]] for split in result["splits"]]
+    predictions = [[(str(name), float(conf)) for name, conf in split["predictions"]] for split in result["splits"]]
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(predictions, ensure_ascii=False), encoding="utf-8")
+    return predictions

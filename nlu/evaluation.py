@@ -158,7 +158,7 @@ def cross_validate(
 EVALUATION_FILES: tuple[Path, ...] = (FRESH_FILE, TEST_FILE)
 
 
-def diet_reports(folds: int = 0, seed: int = 42) -> dict[str, Report]:
+def diet_reports(folds: int = 0, seed: int = 42, cache_dir: Path | None = None) -> dict[str, Report]:
     """Rasa DIET trained in its own virtualenv on the same data and the same folds as the
     built-in model: one report per evaluation file (trained on nlu/data/nlu, as `make rasa`) and
     one for the k-fold cross-validation."""
@@ -173,7 +173,7 @@ def diet_reports(folds: int = 0, seed: int = 42) -> dict[str, Report]:
         diet.Split(f"fold-{k}", [examples[i] for i in tr], [examples[i].text for i in te])
         for k, (tr, te) in enumerate(cv_splits)
     ]
-    predictions = diet.predict(splits)
+    predictions = diet.predict(splits, cache_dir=cache_dir)
     reports: dict[str, Report] = {}
     offset = 0
     for name, exs in files.items():

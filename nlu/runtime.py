@@ -9,6 +9,7 @@ analysers below reproduce scikit-learn's `char_wb` and `word` analysers exactly 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,17 +25,15 @@ _TOKEN = re.compile(TOKEN_PATTERN)
 def char_wb_ngrams(text: str, min_n: int, max_n: int) -> list[str]:
     """Character n-grams inside word boundaries, padded with one space (sklearn 'char_wb')."""
     ngrams: list[str] = []
+    extend = ngrams.extend
     for word in _WHITE_SPACES.sub(" ", text).split():
         padded = f" {word} "
         length = len(padded)
         for n in range(min_n, max_n + 1):
-            offset = 0
-            ngrams.append(padded[offset : offset + n])
-            while offset + n < length:
-                offset += 1
-                ngrams.append(padded[offset : offset + n])
-            if offset == 0:  # a word shorter than n is counted once
+            if n >= length:  # a word not longer than n is counted once, and longer n-grams stop
+                ngrams.append(padded)
                 break
+            extend([padded[i : i + n] for i in range(length - n + 1)])
     return ngrams
 
 
@@ -93,23 +92,25 @@ class Runtime:
         return {"plain": plain_view(text), "accented": accented}
 
     def scores(self, text: str) -> np.ndarray:
-        scores = self.intercept.copy()
         views = self.views(text)
+        columns: list[np.ndarray] = []
+        values: list[np.ndarray] = []
         for block in self.blocks:
-            counts: dict[int, int] = {}
-            vocabulary = block.vocabulary
-            for term in block.terms(views[block.view]):
-                j = vocabulary.get(term)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
+            # Counter over map() runs in C: the hot loop of a classification.
+            counts = Counter(map(block.vocabulary.get, block.terms(views[block.view])))
+            counts.pop(None, None)  # terms outside the vocabulary
             if not counts:
                 continue
             idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
             tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
             w = (1.0 + np.log(tf)) * block.idf[idx]  # sublinear tf x idf, then l2 per block
             w /= np.sqrt(w @ w)
-            scores += w @ self.weights[idx + block.offset]
-        return scores
+            columns.append(idx + block.offset)
+            values.append(w)
+        if not columns:
+            return self.intercept.copy()
+        # One gather and one product for all blocks instead of one per block.
+        return self.intercept + np.concatenate(values) @ self.weights[np.concatenate(columns)]
 
     def probabilities(self, text: str) -> np.ndarray:
         scores = self.scores(text)

@@ -38,6 +38,26 @@ def test_restorer_keeps_words_typed_with_diacritics(restorer: Restorer) -> None:
     assert restorer.restore("bạn ơi rac day duong") == "bạn ơi rác đầy đường"
 
 
+def test_broken_is_not_read_as_no_in_the_plain_view() -> None:
+    # "hỏng"/"hong" (broken) is what reports say; mapping it to "không" erased it.
+    assert plain_view("Đèn đường hỏng") == plain_view("den duong hong") == "den duong hong"
+
+
+def test_diacritics_strip_the_same_from_composed_and_decomposed_text() -> None:
+    import unicodedata
+
+    from nlu.text import strip_diacritics
+
+    text = "Đường Lê Duẩn ngập nước, ĐẮK LẮK"
+    bare = "Duong Le Duan ngap nuoc, DAK LAK"
+    assert strip_diacritics(text) == strip_diacritics(unicodedata.normalize("NFD", text)) == bare
+
+
+def test_more_chat_abbreviations_expand_in_both_views(restorer: Restorer) -> None:
+    assert plain_view("oto cty dau tren vh") == "o to cong ty dau tren via he"
+    assert restorer.restore("oto cty vh hqua") == "ô tô công ty vỉa hè hôm qua"
+
+
 def test_restorer_leaves_unknown_words_alone(restorer: Restorer) -> None:
     assert restorer.restore("xyzzy qwerty") == "xyzzy qwerty"
 
