@@ -24,7 +24,7 @@ from backend.cameras.models import (
     EventStatus,
 )
 from backend.cameras.rules import RuleSpec, first_match
-from backend.cameras.schemas import CameraCreate, RuleCreate
+from backend.cameras.schemas import CameraCreate, CameraLayout, RuleCreate
 from backend.catalog import service as catalog_service
 from backend.core.config import get_settings
 from backend.core.db import utcnow
@@ -62,9 +62,11 @@ async def save_camera(*, session: AsyncSession, camera_in: CameraCreate) -> Came
     camera = await session.scalar(select(Camera).where(Camera.code == camera_in.code))
     values = camera_in.model_dump()
     if camera is None:
+        _check_units(camera_in)
         camera = Camera(**values, area_id=area.id, status=CameraStatus.unknown)
         session.add(camera)
     else:
+        await _check_layout(session, camera, camera_in)
         for key, value in values.items():
             setattr(camera, key, value)
         camera.area_id = area.id
@@ -72,6 +74,39 @@ async def save_camera(*, session: AsyncSession, camera_in: CameraCreate) -> Came
     await session.refresh(camera, ["area"])
     invalidate_cache()
     return camera
+
+
+async def update_layout(*, session: AsyncSession, code: str, layout: CameraLayout) -> Camera:
+    """Replace a camera's zones and approach capacities (the staff site, `PATCH /api/v1/cameras/
+    {code}`). A zone one of the camera's own rules watches cannot go; the new capacities rate the
+    next traffic intervals (intervals already counted keep the capacity they were rated with)."""
+    camera = await get_camera(session=session, code=code)
+    await _check_layout(session, camera, layout)
+    camera.zones = dict(layout.zones)
+    camera.approaches = dict(layout.approaches)
+    camera.approach_units = {d: u for d, u in layout.approach_units.items() if u != "pcu"}
+    await session.flush()
+    invalidate_cache()
+    return camera
+
+
+def _check_units(layout: CameraLayout) -> None:
+    stray = sorted(set(layout.approach_units) - set(layout.approaches))
+    if stray:
+        raise ValidationFailed(f"Đơn vị cho hướng không có năng lực thông hành: {', '.join(stray)}",
+                               field="approach_units")
+
+
+async def _check_layout(session: AsyncSession, camera: Camera, layout: CameraLayout) -> None:
+    _check_units(layout)
+    watched = (await session.execute(
+        select(CameraRule.zone, CameraRule.name).where(CameraRule.camera_id == camera.id, CameraRule.active.is_(True),
+                                                       CameraRule.zone.is_not(None)))).all()
+    gone = [(zone, name) for zone, name in watched if zone not in layout.zones]
+    if gone:
+        zone, name = gone[0]
+        raise ValidationFailed(f"Không thể bỏ vùng {zone}: quy tắc «{name}» của camera này đang dùng nó "
+                               "(sửa hoặc tắt quy tắc trước)", field="zones")
 
 
 # --- rules --------------------------------------------------------------------------------------
