@@ -250,7 +250,10 @@ def run() -> dict[str, Any]:
         page = await queue_page(db_url)
         return {"mqtt": mqtt, "queue": page}
 
+    load_before = os.getloadavg()[0]
     figures = asyncio.run(main())
+    figures["machine"] = {"load 1 min before": round(load_before, 2), "load 1 min after": round(os.getloadavg()[0], 2),
+                          "cores": os.cpu_count()}
     table = Table(title=f"Cameras on SQLite ({os.cpu_count()} cores, shared machine)")
     table.add_column("measure")
     table.add_column("value", justify="right")
