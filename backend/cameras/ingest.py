@@ -54,6 +54,17 @@ class Inbox(asyncio.Queue[aiomqtt.Message]):
     """aiomqtt's queue of incoming messages (its public `queue_type`), kept by the ingest so a batch
     takes everything that has arrived at once rather than awaiting one task per message."""
 
+    def __init__(self, maxsize: int = 0) -> None:
+        super().__init__(maxsize)
+        # taken by aiomqtt's iterator and not yet returned to the ingest: a stop that cancels the
+        # iterator just as its get() finished would drop that message (already acknowledged)
+        self.in_hand: list[aiomqtt.Message] = []
+
+    async def get(self) -> aiomqtt.Message:
+        message = await super().get()
+        self.in_hand.append(message)
+        return message
+
     def __len__(self) -> int:
         return self.qsize()
 
@@ -162,6 +173,7 @@ class Ingest:
                 messages = client.messages
                 while True:
                     self.held.append(await anext(messages))  # a message, or MqttError when disconnected
+                    inbox.in_hand.clear()
                     # aiomqtt reads one packet per turn of the event loop: let it read on while
                     # messages keep coming (a burst becomes one batch), up to BATCH or LINGER_S
                     deadline = loop.time() + LINGER_S
@@ -173,7 +185,7 @@ class Ingest:
                     self.held += inbox.take(BATCH - 1)
                     await self._store_held(http)
         finally:
-            self.held += inbox.take(None)  # delivered before the connection ended: stored next
+            self.held += inbox.in_hand + inbox.take(None)  # delivered before the connection ended: stored next
 
     async def _store_held(self, http: httpx.AsyncClient) -> None:
         """Store what has been delivered, BATCH messages to a transaction, in order. A database

@@ -152,7 +152,8 @@ async def test_traffic_counts_arrive_on_their_topic(cameras, ingest, publish):
 
 async def test_stopping_the_ingest_mid_stream_loses_no_message(cameras, ingest, publish, frigate):
     """aiomqtt acknowledges on arrival: what has arrived is stored before the ingest stops, the
-    rest the broker keeps for the session, so a restart gets every message exactly once."""
+    rest the broker keeps for the session, so a restart gets every message (QoS 1 is at least
+    once: one whose acknowledgement the stop cut off comes again and updates its row)."""
     from backend.cameras.ingest import Ingest
 
     start = time.time() - 3600
@@ -171,7 +172,8 @@ async def test_stopping_the_ingest_mid_stream_loses_no_message(cameras, ingest, 
     task = asyncio.create_task(again.run())
     try:
         await wait_until(cameras, count_events(status="pending"), 300, within=30)
-        assert await cameras.scalar(select(func.sum(CameraEvent.updates))) == 300
+        assert await cameras.scalar(count_events()) == 300
+        assert 300 <= await cameras.scalar(select(func.sum(CameraEvent.updates))) <= 310
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
