@@ -5,6 +5,7 @@ false-alarm rates. Supervisors and admins; admins edit cameras and rules."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -19,7 +20,7 @@ from admin.deps import MANAGERS, Form, StaffUser, actor, audit, require
 from admin.web import HtmlRoute, render
 from backend.cameras import service, traffic, verify
 from backend.cameras.models import CameraEvent, EventStatus
-from backend.cameras.schemas import CameraCreate, RuleCreate
+from backend.cameras.schemas import CameraCreate, CameraLayout, RuleCreate
 from backend.catalog import service as catalog_service
 from backend.core.config import get_settings
 from backend.core.db import utcnow
@@ -34,6 +35,8 @@ EVENT_STATUS = {"observed": "Chỉ ghi nhận", "pending": "Chờ xác minh", "c
                 "dismissed": "Báo nhầm", "expired": "Hết hạn xác minh"}
 CAMERA_STATUS = {"online": "Đang hoạt động", "offline": "Mất tín hiệu", "unknown": "Chưa có tín hiệu"}
 INCIDENT_KINDS = {"offline": "Mất tín hiệu", "congestion": "Ùn tắc"}
+VEHICLES = {"motorbike": "Xe máy", "car": "Ô tô con", "bus": "Xe buýt", "truck": "Xe tải", "bicycle": "Xe đạp"}
+CAPACITY_UNITS = {"pcu": "xe quy đổi/giờ (PCU/h)", "veh": "xe/giờ"}
 DISMISS_REASONS = ("Phát hiện sai đối tượng", "Dừng đỗ hợp lệ (xe công vụ, cứu thương, giao hàng ngắn)",
                    "Đã có người xử lý tại chỗ", "Ảnh không rõ, không xác minh được")
 
@@ -157,6 +160,11 @@ def _chart(rows: list[dict[str, Any]], tz: str) -> dict[str, Any]:
 async def camera_page(request: Request, session: SessionDep, user: StaffUser, code: str, day: str = "",
                       msg: str = "") -> Response:
     require(user, *MANAGERS)
+    return await _camera_page(request, session, code, day, message=msg)
+
+
+async def _camera_page(request: Request, session: Any, code: str, day: str, status_code: int = 200,
+                       **extra: Any) -> Response:
     camera = await service.get_camera(session=session, code=code)
     tz = get_settings().timezone
     try:
@@ -166,11 +174,71 @@ async def camera_page(request: Request, session: SessionDep, user: StaffUser, co
     start = datetime(chosen.year, chosen.month, chosen.day, tzinfo=ZoneInfo(tz))
     rows = await traffic.flow(session=session, camera_code=code, start=start, end=start + timedelta(days=1))
     peak = await traffic.peak_hour(session=session, camera_code=code, day=chosen)
-    return render(request, "cameras/camera.html", camera=camera, message=msg, day=chosen.isoformat(),
+    units = camera.approach_units or {}
+    extra.setdefault("typed", {"zones": list(camera.zones.items()),
+                               "approaches": [(d, c, units.get(d, "pcu")) for d, c in camera.approaches.items()]})
+    return render(request, "cameras/camera.html", status_code=status_code, camera=camera, day=chosen.isoformat(),
                   events=await verify.camera_history(session=session, camera_id=camera.id),
                   incidents=await service.open_incidents(session=session, camera_id=camera.id),
                   rows=rows, peak=peak, chart=json.dumps(_chart(rows, tz)), EVENT_STATUS=EVENT_STATUS,
-                  CAMERA_STATUS=CAMERA_STATUS, INCIDENT_KINDS=INCIDENT_KINDS, labels=verify.LABELS_VI)
+                  CAMERA_STATUS=CAMERA_STATUS, INCIDENT_KINDS=INCIDENT_KINDS, labels=verify.LABELS_VI,
+                  parameters=await traffic.parameter_rows(session=session), UNITS=CAPACITY_UNITS, VEHICLES=VEHICLES,
+                  **extra)
+
+
+def _capacity(text: str, direction: str) -> float:
+    """A capacity as staff type it: 2400, 2.400 or 2 400 (thousands), 1800,5."""
+    raw = text.replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", raw):
+        raw = raw.replace(".", "")
+    try:
+        return float(raw.replace(",", "."))
+    except ValueError as exc:
+        raise ValidationFailed(f"Năng lực thông hành hướng {direction} phải là số (xe/giờ)",
+                               field="approaches") from exc
+
+
+def _typed_layout(form: Any) -> dict[str, list[tuple[str, ...]]]:
+    zones = list(zip(form.getlist("zone_code"), form.getlist("zone_label"), strict=False))
+    approaches = list(zip(form.getlist("approach"), form.getlist("capacity"), form.getlist("unit"), strict=False))
+    return {"zones": [(str(c).strip(), str(n).strip()) for c, n in zones if str(c).strip() or str(n).strip()],
+            "approaches": [(str(d).strip(), str(c).strip(), str(u)) for d, c, u in approaches
+                           if str(d).strip() or str(c).strip()]}
+
+
+def _layout(typed: dict[str, list[tuple[str, ...]]]) -> CameraLayout:
+    zones: dict[str, str] = {}
+    for zone, label in typed["zones"]:
+        if not zone:
+            raise ValidationFailed(f"Vùng «{label}» cần mã (tên vùng trong Frigate)", field="zones")
+        if zone in zones:
+            raise ValidationFailed(f"Mã vùng {zone} bị trùng", field="zones")
+        zones[zone] = label
+    approaches: dict[str, float] = {}
+    units: dict[str, str] = {}
+    for direction, capacity, unit in typed["approaches"]:
+        if not direction:
+            raise ValidationFailed("Mỗi năng lực thông hành cần mã hướng", field="approaches")
+        if direction in approaches:
+            raise ValidationFailed(f"Mã hướng {direction} bị trùng", field="approaches")
+        approaches[direction] = _capacity(capacity, direction)
+        units[direction] = unit if unit in CAPACITY_UNITS else "pcu"
+    try:
+        return CameraLayout(zones=zones, approaches=approaches, approach_units=units)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ValidationFailed("; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())) from exc
+
+
+@router.post("/{code}/layout")
+async def camera_layout(request: Request, session: SessionDep, user: StaffUser, code: str, form: Form) -> Response:
+    require(user, Role.admin)
+    typed = _typed_layout(form)
+    try:
+        await service.update_layout(session=session, code=code, layout=_layout(typed))
+    except ValidationFailed as exc:  # refused before anything changed: the form again, with what was typed
+        return await _camera_page(request, session, code, "", status_code=422, layout_error=exc.message, typed=typed)
+    audit(session, request, user, "camera_layout_save", code)
+    return _back(f"/{code}", "Đã lưu vùng và năng lực thông hành; áp dụng từ khoảng đếm tiếp theo")
 
 
 @router.post("/{code}")
@@ -181,7 +249,8 @@ async def camera_save(request: Request, session: SessionDep, user: StaffUser, co
         camera_in = CameraCreate(code=code, name=_text(form, "name"), kind=_text(form, "kind") or camera.kind,
                                  latitude=float(_text(form, "latitude")), longitude=float(_text(form, "longitude")),
                                  address=_text(form, "address") or None, zones=camera.zones,
-                                 approaches=camera.approaches)
+                                 approaches=camera.approaches,
+                                 approach_units=camera.approach_units or {})  # type: ignore[arg-type]
     except ValidationError as exc:
         raise _invalid(exc) from exc
     except ValueError as exc:

@@ -3,11 +3,12 @@ no I/O. Anything malformed raises `BadMessage` (logged and dropped by the ingest
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 
 class BadMessage(ValueError):
@@ -82,8 +83,8 @@ def parse_frigate_event(payload: bytes) -> Observation:
     """`<prefix>/events`: {"type": new|update|end, "before": {...}, "after": {...}}; `after` is
     the state now."""
     try:
-        message = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        message = orjson.loads(payload)  # several times faster than json on Frigate's messages
+    except orjson.JSONDecodeError as exc:  # also invalid UTF-8
         raise BadMessage(f"not JSON: {exc}") from exc
     if not isinstance(message, dict) or not isinstance(message.get("after"), dict):
         raise BadMessage("no 'after' object")

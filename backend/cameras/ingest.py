@@ -2,10 +2,13 @@
 
 Runs in one place: the process holding the `camera-ingest` lease (inside `phananh serve` when
 MQTT_URL is set, or `phananh cameras ingest`). A persistent session (fixed client id, clean
-session off, QoS 1) makes the broker keep what arrives while we are away; messages are
-acknowledged only after the batch they are in is committed, so a crash or a broker restart
-loses nothing the broker kept (a message seen twice updates the same row). A malformed message
-is logged and dropped; the next one still works."""
+session off, QoS 1) makes the broker keep what arrives while we are away or it restarts.
+aiomqtt acknowledges a message when it arrives (its public API has no manual acknowledgement:
+aiomqtt issue #345), so what has arrived and is not yet committed is *held* in memory: stored
+first after a reconnection or a database failure, and before the ingest stops (SIGTERM, lease
+lost). Only a hard kill of the process loses what it held (at most the last moments' messages).
+A message seen twice updates the same row. A malformed message is logged and dropped; the next
+one still works. Only aiomqtt's public API is used."""
 
 from __future__ import annotations
 
@@ -24,7 +27,6 @@ from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 import httpx
-import paho.mqtt.client as mqtt
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -43,7 +45,45 @@ LEASE_NAME = "camera-ingest"
 LEASE_SECONDS = 60
 RENEW_SECONDS = 20
 BATCH = 500
+LINGER_S = 0.1  # longest a batch waits for the rest of a burst
+TICK_S = 0.005  # a burst is over when nothing arrived for this long
 RECONNECT_MAX_S = 10.0
+
+
+class Inbox(asyncio.Queue[aiomqtt.Message]):
+    """aiomqtt's queue of incoming messages (its public `queue_type`), kept by the ingest so a batch
+    takes everything that has arrived at once rather than awaiting one task per message."""
+
+    def __init__(self, maxsize: int = 0) -> None:
+        super().__init__(maxsize)
+        # taken by aiomqtt's iterator and not yet returned to the ingest: a stop that cancels the
+        # iterator just as its get() finished would drop that message (already acknowledged)
+        self.in_hand: list[aiomqtt.Message] = []
+
+    async def get(self) -> aiomqtt.Message:
+        message = await super().get()
+        self.in_hand.append(message)
+        return message
+
+    def __len__(self) -> int:
+        return self.qsize()
+
+    def take(self, limit: int | None) -> list[aiomqtt.Message]:
+        out: list[aiomqtt.Message] = []
+        while (limit is None or len(out) < limit) and not self.empty():
+            out.append(self.get_nowait())
+        return out
+
+
+def _inbox_type(made: list[Inbox]) -> type[Inbox]:
+    """A queue class for one client that hands its instance over (aiomqtt builds the queue)."""
+
+    class ClientInbox(Inbox):
+        def __init__(self, maxsize: int = 0) -> None:
+            super().__init__(maxsize)
+            made.append(self)
+
+    return ClientInbox
 
 
 @dataclass(frozen=True)
@@ -82,6 +122,9 @@ class Ingest:
     client_id: str = field(default_factory=lambda: get_settings().mqtt_client_id)
     stats: Stats = field(default_factory=Stats)
     subscribed: asyncio.Event = field(default_factory=asyncio.Event)
+    # delivered by the broker (aiomqtt acknowledges on receipt) and not yet committed: stored first
+    # on the next connection, or before stopping
+    held: list[aiomqtt.Message] = field(default_factory=list)
 
     def topics(self) -> list[str]:
         s = get_settings()
@@ -92,44 +135,67 @@ class Ingest:
         broker = Broker.parse(self.url)
         delay = 0.5
         async with httpx.AsyncClient() as http:
-            while True:
-                try:
-                    await self._session(broker, http)
-                except aiomqtt.MqttError as exc:
-                    self.subscribed.clear()
-                    log.warning("mqtt connection lost; reconnecting", error=str(exc), in_s=delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, RECONNECT_MAX_S)
-                    continue
-                except (OSError, SQLAlchemyError) as exc:  # database down: reconnect later, nothing acked is lost
-                    self.subscribed.clear()
-                    log.error("camera ingest batch failed; reconnecting", error=str(exc))
-                    await asyncio.sleep(delay)
-                    continue
+            try:
+                while True:
+                    try:
+                        await self._store_held(http)  # what an earlier connection delivered
+                        await self._session(broker, http)
+                    except aiomqtt.MqttError as exc:
+                        self.subscribed.clear()
+                        log.warning("mqtt connection lost; reconnecting", error=str(exc), in_s=delay)
+                        await asyncio.sleep(delay)
+                        delay = min(delay * 2, RECONNECT_MAX_S)
+                        continue
+                    except (OSError, SQLAlchemyError) as exc:  # database down: keep what is held, retry
+                        self.subscribed.clear()
+                        log.error("camera ingest batch failed; retrying", error=str(exc), held=len(self.held))
+                        await asyncio.sleep(delay)
+                        continue
+            except asyncio.CancelledError:
+                # stopping: store what was delivered before giving the lease up
+                with contextlib.suppress(Exception):
+                    await self._store_held(http)
+                raise
 
     async def _session(self, broker: Broker, http: httpx.AsyncClient) -> None:
+        made: list[Inbox] = []
         client = aiomqtt.Client(broker.host, broker.port, username=broker.username, password=broker.password,
                                 identifier=self.client_id, clean_session=False, keepalive=30,
-                                protocol=aiomqtt.ProtocolVersion.V311)
-        paho = client._client  # aiomqtt has no manual-ack switch; paho does (ack after commit)
-        paho.manual_ack_set(True)
-        async with client:
-            await client.subscribe([(topic, 1) for topic in self.topics()])
-            self.stats.connects += 1
-            self.subscribed.set()
-            log.info("mqtt subscribed", broker=f"{broker.host}:{broker.port}", client_id=self.client_id)
-            messages = client.messages
-            waiting = client._queue  # what has arrived: taken without a task per message (anext makes one)
-            while True:
-                batch = [await anext(messages)]
-                _read_buffered(paho, BATCH)
-                while len(batch) < BATCH and not waiting.empty():
-                    batch.append(waiting.get_nowait())
-                fetch = await self._handle_safely(batch)
-                for message in batch:  # in order, as MQTT wants
-                    paho.ack(message.mid, message.qos)
-                for row_id, frigate_id in fetch:
-                    asyncio.create_task(_snapshot(http, row_id, frigate_id))  # noqa: RUF006 (fire and forget)
+                                protocol=aiomqtt.ProtocolVersion.V311, queue_type=_inbox_type(made))
+        inbox = made[0]
+        loop = asyncio.get_running_loop()
+        try:
+            async with client:
+                await client.subscribe([(topic, 1) for topic in self.topics()])
+                self.stats.connects += 1
+                self.subscribed.set()
+                log.info("mqtt subscribed", broker=f"{broker.host}:{broker.port}", client_id=self.client_id)
+                messages = client.messages
+                while True:
+                    self.held.append(await anext(messages))  # a message, or MqttError when disconnected
+                    inbox.in_hand.clear()
+                    # aiomqtt reads one packet per turn of the event loop: let it read on while
+                    # messages keep coming (a burst becomes one batch), up to BATCH or LINGER_S
+                    deadline = loop.time() + LINGER_S
+                    while len(inbox) < BATCH - 1 and loop.time() < deadline:
+                        before = len(inbox)
+                        await asyncio.sleep(TICK_S)  # the loop reads what arrives meanwhile
+                        if len(inbox) == before:
+                            break
+                    self.held += inbox.take(BATCH - 1)
+                    await self._store_held(http)
+        finally:
+            self.held += inbox.in_hand + inbox.take(None)  # delivered before the connection ended: stored next
+
+    async def _store_held(self, http: httpx.AsyncClient) -> None:
+        """Store what has been delivered, BATCH messages to a transaction, in order. A database
+        failure leaves them held (retried); nothing delivered is dropped but a malformed message."""
+        while self.held:
+            batch = self.held[:BATCH]
+            fetch = await self._handle_safely(batch)
+            del self.held[:len(batch)]
+            for row_id, frigate_id in fetch:
+                asyncio.create_task(_snapshot(http, row_id, frigate_id))  # noqa: RUF006 (fire and forget)
 
     async def _handle_safely(self, batch: list[aiomqtt.Message]) -> list[tuple[int, str]]:
         """The batch in one transaction; if it fails for anything but the database, each message
@@ -194,15 +260,6 @@ class Ingest:
             self.stats.dropped += 1
             log.warning("malformed traffic counts dropped", camera=camera,
                         error=getattr(exc, "message", None) or str(exc)[:300])
-
-
-def _read_buffered(paho: mqtt.Client, limit: int) -> None:
-    """paho reads one packet per "socket readable" event for QoS 1 (aiomqtt calls loop_read once
-    each time), so a batch would hold only what arrived during the previous one: read what the
-    socket already holds, up to `limit` packets (a partial packet stays for the next read)."""
-    for _ in range(limit):
-        if paho._sock is None or paho._packet_read() != mqtt.MQTTErrorCode.MQTT_ERR_SUCCESS:
-            return
 
 
 async def _snapshot(http: httpx.AsyncClient, row_id: int, frigate_id: str) -> None:

@@ -41,8 +41,10 @@ class Camera(Base):
     address: Mapped[str | None] = mapped_column(String(300))
     area_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id", ondelete="SET NULL"))
     zones: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # zone code -> Vietnamese label
-    # approach (direction) -> capacity in PCU/h, for v/c and the level of service
+    # approach (direction) -> capacity, for v/c and the level of service; in PCU/h unless
+    # approach_units says "veh" (vehicles/h: v/c from vehicles, not PCU)
     approaches: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    approach_units: Mapped[dict[str, str]] = mapped_column(JSON, default=dict, server_default="{}")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(16), default=CameraStatus.unknown)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -148,6 +150,9 @@ class TrafficCount(Base):
     vehicles: Mapped[int] = mapped_column(Integer)
     pcu: Mapped[float] = mapped_column(Float)
     los: Mapped[str | None] = mapped_column(String(1))
+    # what the interval was rated with: a capacity edited later rates the next intervals only
+    capacity: Mapped[float | None] = mapped_column(Float)
+    vc_ratio: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

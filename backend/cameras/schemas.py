@@ -21,22 +21,50 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-class CameraCreate(BaseModel):
+CapacityUnit = Literal["pcu", "veh"]  # PCU/h (xe quy đổi/giờ) or vehicles/h (xe/giờ)
+MAX_CAPACITY = 20_000.0  # per approach, PCU/h: beyond any urban approach (a typo, not a road)
+
+
+class CameraLayout(BaseModel):
+    """A camera's Frigate zones (code -> the label operators see) and traffic approaches
+    (direction -> capacity, in PCU/h or vehicles/h per approach_units; PCU/h when missing).
+    Checked again by the service against the camera's rules and counts."""
+
+    zones: dict[str, str] = {}
+    approaches: dict[str, float] = {}
+    approach_units: dict[str, CapacityUnit] = {}
+
+    @field_validator("zones")
+    @classmethod
+    def _zones(cls, value: dict[str, str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for code, label in value.items():
+            if not re.match(CODE, code):
+                raise ValueError(f"mã vùng «{code}» chỉ gồm chữ không dấu, số, _ và - (như tên vùng trong Frigate)")
+            if not label.strip() or len(label) > 100:
+                raise ValueError(f"vùng {code} cần tên hiển thị (tối đa 100 ký tự)")
+            out[code] = label.strip()
+        return out
+
+    @field_validator("approaches")
+    @classmethod
+    def _capacity(cls, value: dict[str, float]) -> dict[str, float]:
+        for direction, capacity in value.items():
+            if not re.match(CODE, direction) or len(direction) > 32:
+                raise ValueError(f"mã hướng «{direction}» chỉ gồm chữ không dấu, số, _ và - (tối đa 32 ký tự)")
+            if not 0 < capacity <= MAX_CAPACITY:
+                raise ValueError(f"năng lực thông hành hướng {direction} phải lớn hơn 0 và không quá "
+                                 f"{MAX_CAPACITY:,.0f} xe/giờ".replace(",", "."))
+        return value
+
+
+class CameraCreate(CameraLayout):
     code: str = Field(pattern=CODE)
     name: str = Field(min_length=1, max_length=200)
     kind: Literal["traffic", "security"] = "traffic"
     latitude: float = Field(ge=-90, le=90)
     longitude: float = Field(ge=-180, le=180)
     address: str | None = Field(default=None, max_length=300)
-    zones: dict[str, str] = {}
-    approaches: dict[str, float] = {}
-
-    @field_validator("approaches")
-    @classmethod
-    def _capacity(cls, value: dict[str, float]) -> dict[str, float]:
-        if any(c <= 0 for c in value.values()):
-            raise ValueError("năng lực thông hành phải lớn hơn 0 (xe quy đổi/giờ)")
-        return value
 
 
 class CameraRead(BaseModel):
@@ -52,6 +80,7 @@ class CameraRead(BaseModel):
     last_event_at: datetime | None
     zones: dict[str, str]
     approaches: dict[str, float]
+    approach_units: dict[str, str] = {}
 
 
 class WebhookEvent(BaseModel):

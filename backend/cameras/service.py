@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, tuple_, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.cameras import flows
@@ -24,7 +24,7 @@ from backend.cameras.models import (
     EventStatus,
 )
 from backend.cameras.rules import RuleSpec, first_match
-from backend.cameras.schemas import CameraCreate, RuleCreate
+from backend.cameras.schemas import CameraCreate, CameraLayout, RuleCreate
 from backend.catalog import service as catalog_service
 from backend.core.config import get_settings
 from backend.core.db import utcnow
@@ -34,6 +34,7 @@ from backend.geo import service as geo_service
 
 log = get_logger(__name__)
 CACHE_SECONDS = 10.0  # rules and cameras edited in another process reach the ingest within this
+SEEN_EVERY_S = 1.0  # the ingest marks a camera seen (online, last event) at most this often
 
 
 # --- registry -----------------------------------------------------------------------------------
@@ -61,9 +62,11 @@ async def save_camera(*, session: AsyncSession, camera_in: CameraCreate) -> Came
     camera = await session.scalar(select(Camera).where(Camera.code == camera_in.code))
     values = camera_in.model_dump()
     if camera is None:
+        _check_units(camera_in)
         camera = Camera(**values, area_id=area.id, status=CameraStatus.unknown)
         session.add(camera)
     else:
+        await _check_layout(session, camera, camera_in)
         for key, value in values.items():
             setattr(camera, key, value)
         camera.area_id = area.id
@@ -71,6 +74,39 @@ async def save_camera(*, session: AsyncSession, camera_in: CameraCreate) -> Came
     await session.refresh(camera, ["area"])
     invalidate_cache()
     return camera
+
+
+async def update_layout(*, session: AsyncSession, code: str, layout: CameraLayout) -> Camera:
+    """Replace a camera's zones and approach capacities (the staff site, `PATCH /api/v1/cameras/
+    {code}`). A zone one of the camera's own rules watches cannot go; the new capacities rate the
+    next traffic intervals (intervals already counted keep the capacity they were rated with)."""
+    camera = await get_camera(session=session, code=code)
+    await _check_layout(session, camera, layout)
+    camera.zones = dict(layout.zones)
+    camera.approaches = dict(layout.approaches)
+    camera.approach_units = {d: u for d, u in layout.approach_units.items() if u != "pcu"}
+    await session.flush()
+    invalidate_cache()
+    return camera
+
+
+def _check_units(layout: CameraLayout) -> None:
+    stray = sorted(set(layout.approach_units) - set(layout.approaches))
+    if stray:
+        raise ValidationFailed(f"Đơn vị cho hướng không có năng lực thông hành: {', '.join(stray)}",
+                               field="approach_units")
+
+
+async def _check_layout(session: AsyncSession, camera: Camera, layout: CameraLayout) -> None:
+    _check_units(layout)
+    watched = (await session.execute(
+        select(CameraRule.zone, CameraRule.name).where(CameraRule.camera_id == camera.id, CameraRule.active.is_(True),
+                                                       CameraRule.zone.is_not(None)))).all()
+    gone = [(zone, name) for zone, name in watched if zone not in layout.zones]
+    if gone:
+        zone, name = gone[0]
+        raise ValidationFailed(f"Không thể bỏ vùng {zone}: quy tắc «{name}» của camera này đang dùng nó "
+                               "(sửa hoặc tắt quy tắc trước)", field="zones")
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -157,6 +193,7 @@ _known = _Known()
 
 def invalidate_cache() -> None:
     _known.loaded = 0.0
+    _marked.clear()
 
 
 async def _knowledge(session: AsyncSession) -> _Known:
@@ -198,6 +235,15 @@ def _row(obs: Observation) -> dict[str, Any]:
     }
 
 
+_EVENTS = CameraEvent.__table__
+# built once (cached compiled forms): the batch's ids are one expanding parameter per source
+_EXISTING = (
+    select(_EVENTS.c.id, _EVENTS.c.external_id, _EVENTS.c.status, _EVENTS.c.rule_id, _EVENTS.c.category,
+           _EVENTS.c.zone, _EVENTS.c.zones, _EVENTS.c.candidate_at, _EVENTS.c.updates, _EVENTS.c.start_time)
+    .where(_EVENTS.c.source == bindparam("source"), _EVENTS.c.external_id.in_(bindparam("ids", expanding=True)))
+)
+_IDS = select(_EVENTS.c.id, _EVENTS.c.external_id).where(
+    _EVENTS.c.source == bindparam("source"), _EVENTS.c.external_id.in_(bindparam("ids", expanding=True)))
 _UPDATE = (
     update(CameraEvent.__table__)
     .where(CameraEvent.__table__.c.id == bindparam("row_id"))
@@ -227,14 +273,10 @@ async def ingest(*, session: AsyncSession, observations: Iterable[Observation],
     if not latest:
         return result
     table = CameraEvent.__table__
-    existing = {
-        (r.source, r.external_id): r
-        for r in (await session.execute(
-            select(table.c.id, table.c.source, table.c.external_id, table.c.status, table.c.rule_id,
-                   table.c.category, table.c.zone, table.c.zones, table.c.candidate_at, table.c.updates,
-                   table.c.start_time)
-            .where(tuple_(table.c.source, table.c.external_id).in_(list(latest))))).all()
-    }
+    existing: dict[tuple[str, str], Any] = {}
+    for source in {src for src, _ in latest}:
+        existing.update({(source, r.external_id): r for r in (await session.execute(
+            _EXISTING, {"source": source, "ids": [ext for src, ext in latest if src == source]})).all()})
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     new_candidates: list[tuple[str, str]] = []
@@ -268,10 +310,9 @@ async def ingest(*, session: AsyncSession, observations: Iterable[Observation],
         await session.execute(insert(table), inserts)
         result.stored = len(inserts)
         wanted = [k for k in new_candidates if k not in ids]
-        if wanted:
-            ids.update({(src, ext): i for i, src, ext in (await session.execute(
-                select(table.c.id, table.c.source, table.c.external_id)
-                .where(tuple_(table.c.source, table.c.external_id).in_(wanted)))).all()})
+        for source in {src for src, _ in wanted}:
+            ids.update({(source, ext): i for i, ext in (await session.execute(
+                _IDS, {"source": source, "ids": [ext for src, ext in wanted if src == source]})).all()})
     if updates:
         await session.execute(_UPDATE, updates)
         result.updated = len(updates)
@@ -281,9 +322,21 @@ async def ingest(*, session: AsyncSession, observations: Iterable[Observation],
         if obs.source == "frigate" and obs.has_snapshot and row_status == EventStatus.pending and (
                 key in new_candidates or obs.kind == "end"):
             result.snapshots.append((ids[key], obs.event_id))
-    await seen_cameras(session=session, camera_ids={known.cameras[o.camera] for o, _ in latest.values()}, now=now,
-                       event=True)
+    await seen_cameras(session=session, camera_ids=_due({known.cameras[o.camera] for o, _ in latest.values()}),
+                       now=now, event=True)
     return result
+
+
+_marked: dict[int, float] = {}  # camera id -> when this process last marked it seen (monotonic)
+
+
+def _due(camera_ids: set[int]) -> set[int]:
+    """Cameras not marked seen within SEEN_EVERY_S: a busy camera's row is written about once a
+    second, not once per batch (offline is a matter of minutes)."""
+    at = time.monotonic()
+    due = {c for c in camera_ids if at - _marked.get(c, -SEEN_EVERY_S) >= SEEN_EVERY_S}
+    _marked.update(dict.fromkeys(due, at))
+    return due
 
 
 def _merge(old: Observation, new: Observation) -> Observation:
@@ -334,6 +387,7 @@ async def camera_status(*, session: AsyncSession, code: str, payload: bytes, now
 async def mark_offline(*, session: AsyncSession, camera: Camera, now: datetime, reason: str) -> bool:
     """Offline, with one open incident (True when this opened it)."""
     camera.status = CameraStatus.offline
+    _marked.pop(camera.id, None)  # its next event marks it seen again at once
     open_one = await session.scalar(select(CameraIncident.id).where(
         CameraIncident.camera_id == camera.id, CameraIncident.kind == "offline", CameraIncident.closed_at.is_(None)))
     if open_one is not None:

@@ -59,19 +59,33 @@ async def parameters(*, session: AsyncSession) -> Parameters:
     return params
 
 
+async def parameter_rows(*, session: AsyncSession) -> list[TrafficParameter]:
+    """The PCU factors and LOS bounds with their sources (data/traffic.yaml), for the staff site."""
+    return list((await session.scalars(
+        select(TrafficParameter).order_by(TrafficParameter.kind.desc(), TrafficParameter.value))).all())
+
+
 def invalidate_cache() -> None:
     global _params
     _params = (0.0, None)
 
 
-def figures(params: Parameters, counts: dict[str, int], minutes: int, capacity: float | None) -> dict[str, Any]:
+def figures(params: Parameters, counts: dict[str, int], minutes: int, capacity: float | None,
+            unit: str = "pcu") -> dict[str, Any]:
+    """vehicles/h, PCU/h, v/c (PCU/h over a capacity in PCU/h, or vehicles/h over one in
+    vehicles/h when `unit` is "veh") and the level of service."""
     vehicles = sum(counts.values())
     pcu = sum(n * params.pcu.get(cls, 1.0) for cls, n in counts.items())
     per_hour = 60.0 / minutes
     pcu_h = round(pcu * per_hour, 1)
-    vc = round(pcu_h / capacity, 3) if capacity else None
-    return {"vehicles": vehicles, "pcu": round(pcu, 2), "vehicles_per_hour": round(vehicles * per_hour, 1),
-            "pcu_per_hour": pcu_h, "capacity": capacity, "vc_ratio": vc, "los": params.level(vc)}
+    veh_h = round(vehicles * per_hour, 1)
+    vc = round((veh_h if unit == "veh" else pcu_h) / capacity, 3) if capacity else None
+    return {"vehicles": vehicles, "pcu": round(pcu, 2), "vehicles_per_hour": veh_h, "pcu_per_hour": pcu_h,
+            "capacity": capacity, "capacity_unit": unit, "vc_ratio": vc, "los": params.level(vc)}
+
+
+def _unit(camera: Camera, direction: str) -> str:
+    return (camera.approach_units or {}).get(direction, "pcu")
 
 
 async def record(*, session: AsyncSession, counts_in: TrafficCountsIn, camera_code: str | None = None,
@@ -91,15 +105,18 @@ async def record(*, session: AsyncSession, counts_in: TrafficCountsIn, camera_co
         raise ValidationFailed(f"Camera {camera.code} không có hướng {counts_in.direction}; các hướng: "
                                f"{', '.join(camera.approaches)}", field="direction")
     params = await parameters(session=session)
-    got = figures(params, counts_in.counts, counts_in.interval_minutes, camera.approaches.get(counts_in.direction))
+    got = figures(params, counts_in.counts, counts_in.interval_minutes, camera.approaches.get(counts_in.direction),
+                  _unit(camera, counts_in.direction))
     values = {"camera_id": camera.id, "direction": counts_in.direction, "interval_start": start,
               "interval_minutes": counts_in.interval_minutes, "counts": counts_in.counts,
-              "vehicles": got["vehicles"], "pcu": got["pcu"], "los": got["los"], "created_at": now}
+              "vehicles": got["vehicles"], "pcu": got["pcu"], "los": got["los"], "capacity": got["capacity"],
+              "vc_ratio": got["vc_ratio"], "created_at": now}
     conn = await session.connection()
     stmt = dialect_insert(conn.dialect.name, TrafficCount.__table__).values(**values)
     await session.execute(stmt.on_conflict_do_update(
         index_elements=["camera_id", "direction", "interval_start"],
-        set_={k: stmt.excluded[k] for k in ("interval_minutes", "counts", "vehicles", "pcu", "los")}))
+        set_={k: stmt.excluded[k] for k in ("interval_minutes", "counts", "vehicles", "pcu", "los", "capacity",
+                                            "vc_ratio")}))
     await camera_service.seen_cameras(session=session, camera_ids={camera.id}, now=now)
     await _congestion(session, camera, counts_in.direction, start, got["los"], now)
     return {"camera": camera.code, "direction": counts_in.direction, "interval_start": start, **got}
@@ -138,7 +155,7 @@ def check_span(start: datetime, end: datetime) -> None:
     if start.tzinfo is None or end.tzinfo is None:
         raise ValidationFailed("Thời gian cần múi giờ (ISO 8601)", field="from")
     if end <= start:
-        raise ValidationFailed("'to' phải sau 'from' / 'to' must be after 'from'", field="to")
+        raise ValidationFailed("Thời điểm 'to' phải sau 'from'", field="to")
     if end - start > MAX_SPAN:
         raise ValidationFailed("Tối đa 31 ngày mỗi lần", field="to")
 
@@ -152,13 +169,19 @@ async def flow(*, session: AsyncSession, camera_code: str, start: datetime, end:
         select(TrafficCount).where(TrafficCount.camera_id == camera.id, TrafficCount.interval_start >= start,
                                    TrafficCount.interval_start < end)
         .order_by(TrafficCount.interval_start, TrafficCount.direction))).all()
-    return [
-        {"interval_start": r.interval_start, "interval_minutes": r.interval_minutes, "direction": r.direction,
-         "counts": r.counts,
-         **{k: v for k, v in figures(params, r.counts, r.interval_minutes, camera.approaches.get(r.direction)).items()
-            if k != "pcu"}}
-        for r in rows
-    ]
+    return [_flow_row(params, camera, r) for r in rows]
+
+
+def _flow_row(params: Parameters, camera: Camera, r: TrafficCount) -> dict[str, Any]:
+    """An interval as it was rated when counted (its capacity, v/c and level); intervals counted
+    before those were kept are rated with the approach's capacity now."""
+    got = figures(params, r.counts, r.interval_minutes, camera.approaches.get(r.direction), _unit(camera, r.direction))
+    if r.capacity is not None:
+        got.update(capacity=r.capacity, vc_ratio=r.vc_ratio, los=r.los)
+    for key in ("pcu", "capacity_unit"):
+        got.pop(key)
+    return {"interval_start": r.interval_start, "interval_minutes": r.interval_minutes, "direction": r.direction,
+            "counts": r.counts, **got}
 
 
 async def peak_hour(*, session: AsyncSession, camera_code: str, day: date) -> dict[str, dict[str, Any]]:

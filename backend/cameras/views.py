@@ -17,6 +17,7 @@ from backend.cameras.frigate import Observation
 from backend.cameras.models import Camera, CameraEvent, CameraRule
 from backend.cameras.schemas import (
     CameraCreate,
+    CameraLayout,
     CameraRead,
     ConfirmIn,
     DismissIn,
@@ -51,7 +52,7 @@ def camera_read(c: Camera) -> CameraRead:
     return CameraRead(code=c.code, name=c.name, kind=c.kind, latitude=c.latitude, longitude=c.longitude,
                       address=c.address, area=AreaRef(code=c.area.code, name=c.area.name) if c.area else None,
                       status=c.status, last_seen_at=c.last_seen_at, last_event_at=c.last_event_at, zones=c.zones,
-                      approaches=c.approaches)
+                      approaches=c.approaches, approach_units=c.approach_units or {})
 
 
 def rule_read(r: CameraRule, stats: service.RuleStats | None = None) -> RuleRead:
@@ -84,6 +85,23 @@ async def list_cameras(session: SessionDep, actor: StaffActor) -> dict[str, Any]
 async def save_camera(session: SessionDep, actor: StaffActor, body: CameraCreate) -> CameraRead:
     _role(actor, Role.admin)
     return camera_read(await service.save_camera(session=session, camera_in=body))
+
+
+@router.patch("/api/v1/cameras/{code}")
+async def update_layout(session: SessionDep, actor: StaffActor, code: str, body: CameraLayout) -> CameraRead:
+    """Zones and approach capacities: each field sent replaces the camera's whole map (a zone or
+    approach left out of it is removed); a field not sent stays as it is."""
+    _role(actor, Role.admin)
+    current = await service.get_camera(session=session, code=code)
+    sent = body.model_fields_set
+    layout = CameraLayout.model_construct(
+        zones=body.zones if "zones" in sent else current.zones,
+        approaches=body.approaches if "approaches" in sent else current.approaches,
+        approach_units=body.approach_units if "approach_units" in sent or "approaches" in sent
+        else current.approach_units or {})
+    camera = await service.update_layout(session=session, code=code, layout=layout)
+    await session.refresh(camera, ["area"])
+    return camera_read(camera)
 
 
 @router.get("/api/v1/camera-rules")

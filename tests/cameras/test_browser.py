@@ -105,3 +105,38 @@ def test_an_operator_confirms_and_dismisses_camera_candidates_in_the_browser(bro
         assert row.inner_text().strip() == "100%"
     finally:
         context.close()
+
+
+def test_an_admin_edits_a_cameras_zones_and_capacities_in_the_browser(browser, live_app_factory):
+    app = live_app_factory(demo=True)
+    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    try:
+        page.goto(f"{app.url}/admin/login")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", "demo1234")
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{app.url}/admin/")
+        page.goto(f"{app.url}/admin/cameras/nga_sau")
+        assert "TCVN 4054:2005" in page.locator("#pcu-factors").inner_text()
+        page.click("summary:has-text('Sửa vùng và năng lực thông hành')")
+        form = page.locator("#layout form")
+        row = form.locator("tr", has=page.locator("input[name=approach][value=le_duan]"))
+        row.locator("input[name=capacity]").fill("1.200")
+        form.locator("input[name=zone_code][value='']").first.fill("bai_do_xe")
+        form.locator("input[name=zone_label]").nth(2).fill("bãi đỗ xe quanh tượng đài")
+        form.locator("button:has-text('Lưu vùng và năng lực')").click()
+        page.wait_for_selector(".flash.ok:has-text('Đã lưu vùng và năng lực thông hành')")
+        assert "le_duan: 1.200 xe quy đổi/giờ" in page.locator("#capacities").inner_text()
+        assert "bãi đỗ xe quanh tượng đài" in page.locator("dl.facts").inner_text()
+
+        page.click("summary:has-text('Sửa vùng và năng lực thông hành')")
+        row = page.locator("#layout form tr", has=page.locator("input[name=approach][value=le_duan]"))
+        row.locator("input[name=capacity]").fill("0")
+        page.locator("#layout button:has-text('Lưu vùng và năng lực')").click()
+        page.wait_for_selector("#layout[open] .flash.err")
+        assert "phải lớn hơn 0" in page.locator("#layout .flash.err").inner_text()
+        assert "le_duan: 1.200" in page.locator("#capacities").inner_text()  # nothing changed
+    finally:
+        context.close()

@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backend.cameras.models import Camera, CameraEvent
 from tests.cameras.conftest import CHO, NGA_SAU, count_events, wait_until
@@ -148,3 +148,32 @@ async def test_traffic_counts_arrive_on_their_topic(cameras, ingest, publish):
                       "interval_minutes": 15, "counts": {"motorbike": -3}})
     await wait_until(cameras, select(TrafficCount.vehicles), 1000)
     assert await cameras.scalar(select(TrafficCount.los)) is not None
+
+
+async def test_stopping_the_ingest_mid_stream_loses_no_message(cameras, ingest, publish, frigate):
+    """aiomqtt acknowledges on arrival: what has arrived is stored before the ingest stops, the
+    rest the broker keeps for the session, so a restart gets every message (QoS 1 is at least
+    once: one whose acknowledgement the stop cut off comes again and updates its row)."""
+    from backend.cameras.ingest import Ingest
+
+    start = time.time() - 3600
+    messages = [frigate("end", event_id=f"stream-{i}", zones=["via_he"], start=start, seconds=900, end=True)
+                for i in range(300)]
+    sending = asyncio.create_task(publish(TOPIC, *messages))
+    for _ in range(6000):  # until the first batch is stored
+        if ingest.stats.events:
+            break
+        await asyncio.sleep(0.005)
+    ingest.task.cancel()
+    await asyncio.gather(ingest.task, return_exceptions=True)
+    assert not ingest.held
+    await sending
+    again = Ingest(ingest.url, client_id=ingest.client_id)
+    task = asyncio.create_task(again.run())
+    try:
+        await wait_until(cameras, count_events(status="pending"), 300, within=30)
+        assert await cameras.scalar(count_events()) == 300
+        assert 300 <= await cameras.scalar(select(func.sum(CameraEvent.updates))) <= 310
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
