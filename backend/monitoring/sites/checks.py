@@ -80,7 +80,8 @@ async def judge(site: Site, probe: Probe, now: datetime, baseline: analysis.Base
         missing = [k for k in site.keywords_required if k.casefold() not in body]
         outcome.failed += [f"thiếu từ khóa «{k}»" for k in missing]
         if _is_html(probe):
-            found = await analysis.run(probe.body, forbidden + list(site.keywords_forbidden), baseline)
+            found = await analysis.run(probe.body, forbidden + list(site.keywords_forbidden), baseline,
+                                         site_id=site.id)
             outcome.content, outcome.forbidden = found.content, found.forbidden
             outcome.change_ratio = found.change_ratio
     outcome.ok = probe.connected and not outcome.failed
