@@ -29,6 +29,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
+
 from backend.core import sqlite_inline
 from backend.core.config import get_settings
 from backend.core.db import dispose_engine, session_scope, utcnow
@@ -87,8 +89,7 @@ class Checker:
     async def round(self) -> dict[str, Any]:
         """Check the sites due now (every enabled site in the first round)."""
         every = not self.swept
-        async with session_scope() as session:
-            due = await service.due_sites(session=session, now=utcnow(), every=every)
+        due = await self._book(every)
         self.swept = True
         result = await service.run_round(due)
         self.rounds += 1
@@ -97,6 +98,18 @@ class Checker:
             log.info("site checks", sweep=every, cached=analysis.stats["cached"], parsed=analysis.stats["parsed"],
                      **result)
         return result
+
+    async def _book(self, every: bool) -> list[int]:
+        """The due sites, booked in a deferred transaction (the write lock only for the UPDATE),
+        taken again when another process wrote meanwhile, at last with the lock from the start."""
+        for attempt in range(service.DEFERRED_TRIES + 1):
+            try:
+                async with session_scope(deferred=attempt < service.DEFERRED_TRIES) as session:
+                    return await service.due_sites(session=session, now=utcnow(), every=every)
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == service.DEFERRED_TRIES:
+                    raise
+        return []
 
     async def _keep_lease(self, stop: asyncio.Event) -> None:
         while not stop.is_set():

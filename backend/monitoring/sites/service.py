@@ -28,8 +28,8 @@ from backend.monitoring.sites.schemas import MaintenanceCreate, SiteCreate, Site
 
 log = get_logger(__name__)
 KEYWORDS_SETTING = "sites.forbidden_keywords"
-WRITE_BATCH = 50  # results recorded per transaction (a handful of statements each)
-WRITE_WAIT_S = 1.0  # longest a result waits for others to share its transaction
+WRITE_BATCH = 100  # results recorded per transaction (a handful of statements each)
+WRITE_WAIT_S = 2.0  # longest a result waits for others to share its transaction
 DEFERRED_TRIES = 3  # a batch's deferred transactions before it takes the write lock from the start
 
 
