@@ -266,6 +266,12 @@ def serve(
         inboxes = [start_worker_process(i, count) for i in range(count)]
         console.print(f"Zalo inbox worker{'s' if count > 1 else ''}: process "
                       f"{', '.join(str(p.pid) for p in inboxes)}")
+    checker = None
+    if settings.site_checks_on and settings.site_checker == "process" and settings.scheduler_enabled:
+        from backend.monitoring.sites.checker import start_checker_process
+
+        checker = start_checker_process()
+        console.print(f"Site checker: process {checker.pid} (SITE_CHECKER=process)")
     try:
         if workers > 1:
             from backend.core import workers as multi
@@ -283,6 +289,10 @@ def serve(
                 inbox.terminate()
         for inbox in inboxes:
             inbox.join(15)
+        if checker is not None:
+            from backend.monitoring.sites.checker import stop_checker_process
+
+            stop_checker_process(checker)
 
 
 @app.command()
@@ -337,9 +347,27 @@ def scheduler() -> None:
     except ModuleNotFoundError:
         fail("the scheduler is not installed in this build")
         return
+    from backend.monitoring.sites.checker import leave_checks_to_checker
+
     _install_edges()
+    leave_checks_to_checker()  # SITE_CHECKER=process: `phananh serve` or `phananh monitor` checks the sites
     run(_prepare_database())
     asyncio.run(run_forever())
+
+
+@app.command()
+def monitor() -> None:
+    """Check the watched websites, each at its interval (the site checker, one leader at a time;
+    `phananh serve` starts one itself when it runs the scheduler)."""
+    from backend.monitoring.sites.checker import lower_priority, run_until_signalled
+
+    settings = get_settings()
+    if not settings.site_checks_on:
+        fail("SITE_CHECKS_ENABLED is off: set SITE_CHECKS_ENABLED=true to check the sites")
+    run(_prepare_database())
+    lower_priority()
+    console.print(f"[bold green]Site checker[/] (lease site-checker, {settings.site_check_concurrency} probes at once)")
+    asyncio.run(run_until_signalled())
 
 
 @cameras_app.command("ingest")

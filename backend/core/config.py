@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     # unset means on in production, off elsewhere (`make run` has no internet).
     site_checks_enabled: bool | None = None
     site_check_concurrency: int = Field(default=20, ge=1, le=500)  # probes in flight at once
+    # process: the checks run in the site checker process (`phananh serve` starts it; `phananh
+    # monitor` alone), niced, so the web process keeps the CPU; scheduler: in the scheduler's own
+    # process (small setups).
+    site_checker: Literal["process", "scheduler"] = "process"
     site_check_ca_bundle: Path | None = None  # extra CA certificates (an internal or government CA)
     site_results_keep_days: int = Field(default=30, ge=1)  # raw check results; daily rollups stay
     site_alert_reminder_minutes: int = Field(default=240, ge=5)  # reminder for an unacknowledged incident

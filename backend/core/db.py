@@ -104,6 +104,8 @@ def utcnow() -> datetime:
 
 _engine: AsyncEngine | None = None
 _sessionmaker: async_sessionmaker[AsyncSession] | None = None
+_deferred_sessionmaker: tuple[AsyncEngine, async_sessionmaker[AsyncSession]] | None = None
+DEFERRED_OPTION = "phananh_sqlite_deferred"
 
 
 def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
@@ -117,8 +119,12 @@ def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
 
 def _sqlite_begin(conn: object) -> None:
     """BEGIN IMMEDIATE: take the write lock at the start, so concurrent transactions queue on the
-    busy timeout instead of failing with "database is locked" when a reader upgrades to a writer."""
-    conn.exec_driver_sql("BEGIN IMMEDIATE")  # type: ignore[attr-defined]
+    busy timeout instead of failing with "database is locked" when a reader upgrades to a writer.
+    A read_scope() or session_scope(deferred=True) transaction begins DEFERRED: it reads a WAL
+    snapshot and takes the write lock only at its first write (never, for a read_scope), so the
+    web requests do not queue behind a background process's reads and computations."""
+    deferred = conn.get_execution_options().get(DEFERRED_OPTION)  # type: ignore[attr-defined]
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")  # type: ignore[attr-defined]
 
 
 class FairQueue(AsyncAdaptedQueue[Any]):
@@ -207,11 +213,12 @@ def get_sessionmaker() -> async_sessionmaker[AsyncSession]:
 
 
 async def dispose_engine() -> None:
-    global _engine, _sessionmaker
+    global _engine, _sessionmaker, _deferred_sessionmaker
     if _engine is not None:
         await _engine.dispose()
     _engine = None
     _sessionmaker = None
+    _deferred_sessionmaker = None
 
 
 _write_gates: dict[int, tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = {}
@@ -231,10 +238,31 @@ def writing() -> contextlib.AbstractAsyncContextManager[Any]:
     return entry[1]
 
 
+def _deferred_maker() -> async_sessionmaker[AsyncSession]:
+    global _deferred_sessionmaker
+    engine = get_engine()
+    if _deferred_sessionmaker is None or _deferred_sessionmaker[0] is not engine:
+        _deferred_sessionmaker = (engine, async_sessionmaker(engine.execution_options(**{DEFERRED_OPTION: True}),
+                                                             expire_on_commit=False))
+    return _deferred_sessionmaker[1]
+
+
 @asynccontextmanager
-async def session_scope() -> AsyncIterator[AsyncSession]:
-    """One transaction: commit on success, roll back on error."""
-    async with get_sessionmaker()() as session:
+async def read_scope() -> AsyncIterator[AsyncSession]:
+    """A transaction that only reads (never committed): on SQLite it takes no write lock (a WAL
+    snapshot), for background work that reads much and writes in short transactions after. The
+    objects it loaded stay usable (detached) after it."""
+    async with _deferred_maker()() as session:  # closing rolls back and keeps the loaded objects
+        yield session
+
+
+@asynccontextmanager
+async def session_scope(*, deferred: bool = False) -> AsyncIterator[AsyncSession]:
+    """One transaction: commit on success, roll back on error. `deferred` (background writers on
+    SQLite): the write lock is taken at the first write, not at the start, so reading and
+    computing hold nobody up; a write after another process committed since the transaction's
+    first read fails with "database is locked" (sqlite3.OperationalError): the caller retries."""
+    async with (_deferred_maker() if deferred else get_sessionmaker())() as session:
         try:
             yield session
             await session.commit()

@@ -3,7 +3,9 @@
 `site-checks` runs every few seconds and checks the sites that are due, each at its own interval.
 The first run in a process checks every enabled site (the start-up sweep): that is what
 `phananh jobs run site-checks` does, a fresh process checking every site once, now. The
-scheduler runs it only when SITE_CHECKS_ENABLED (unset: on in production, off elsewhere)."""
+scheduler runs it only when SITE_CHECKS_ENABLED (unset: on in production, off elsewhere), and
+with SITE_CHECKER=process (the default) not at all: the site checker process checks the sites
+(backend/monitoring/sites/checker.py), the web process and `phananh scheduler` leave them to it."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from sqlalchemy import select
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow
 from backend.core.jobs import Job
-from backend.monitoring.sites import flows, service
+from backend.monitoring.sites import checker, flows, service
 from backend.monitoring.sites.models import SiteIncident
 
 TICK_S = 5
@@ -27,6 +29,8 @@ async def site_checks(now: datetime | None = None) -> dict[str, Any]:
     settings = get_settings()
     if not settings.site_checks_on:
         return {"skipped": "SITE_CHECKS_ENABLED=false: set it to true to check the sites"}
+    if checker.checks_left_to_checker():
+        return {"skipped": "SITE_CHECKER=process: the site checker process checks the sites"}
     every = not _swept
     async with session_scope() as session:
         due = await service.due_sites(session=session, now=now or utcnow(), every=every)

@@ -8,14 +8,15 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog import service as catalog_service
 from backend.catalog.loader import DataError, read_yaml
 from backend.catalog.models import Agency, Setting
 from backend.core.config import get_settings
-from backend.core.db import session_scope, utcnow
+from backend.core.db import read_scope, session_scope, utcnow
 from backend.core.errors import Conflict, NotFound, ValidationFailed
 from backend.core.logging import get_logger
 from backend.monitoring.sites import checks, flows, maintenance, probe, screenshot, uptime
@@ -27,7 +28,9 @@ from backend.monitoring.sites.schemas import MaintenanceCreate, SiteCreate, Site
 
 log = get_logger(__name__)
 KEYWORDS_SETTING = "sites.forbidden_keywords"
-WRITE_BATCH = 50  # results recorded per transaction (a handful of statements each)
+WRITE_BATCH = 100  # results recorded per transaction (a handful of statements each)
+WRITE_WAIT_S = 2.0  # longest a result waits for others to share its transaction
+DEFERRED_TRIES = 3  # a batch's deferred transactions before it takes the write lock from the start
 
 
 # --- sites ------------------------------------------------------------------------------------
@@ -176,7 +179,7 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
     settings = get_settings()
     if not site_ids:
         return {"checked": 0, "ok": 0, "failed": 0, "incidents_opened": 0, "incidents_closed": 0}
-    async with session_scope() as session:
+    async with read_scope() as session:  # no write lock: the web requests do not wait for these reads
         ctx = await context(session=session)
         targets = {s.id: s for s in (await session.scalars(select(Site).where(Site.id.in_(site_ids)))).all()}
         known = await checks.baselines(session=session, site_ids=list(targets))
@@ -199,12 +202,18 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
         await seen.put((site.id, result, at, outcome))
 
     async def write() -> None:
-        """One writer: whatever results wait are recorded in one transaction."""
+        """One writer: results are recorded a batch at a time (up to WRITE_BATCH, gathered for at
+        most WRITE_WAIT_S), one short transaction each, so the write lock is taken seldom."""
+        loop = asyncio.get_running_loop()
         done = False
         while not done:
             batch = [await seen.get()]
-            while not seen.empty() and len(batch) < WRITE_BATCH:
-                batch.append(seen.get_nowait())
+            deadline = loop.time() + WRITE_WAIT_S
+            while batch[-1] is not None and len(batch) < WRITE_BATCH:
+                try:
+                    batch.append(await asyncio.wait_for(seen.get(), max(deadline - loop.time(), 0)))
+                except TimeoutError:
+                    break
             done = batch[-1] is None
             items = [item for item in batch if item is not None]
             if items:
@@ -223,9 +232,18 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
 
 async def _record_batch(items: list[tuple[int, probe.Probe, datetime, checks.Outcome]], ctx: checks.Context,
                         pending: list[tuple[int | None, str, Any]], counts: dict[str, int]) -> None:
-    """One transaction for the batch; should it fail, each check alone (one bad row loses one)."""
+    """One transaction for the batch, begun deferred (the reads and the state changes are worked
+    out before it takes the write lock; taken again from the start when another process wrote
+    meanwhile, at last with the lock from the start); should it fail, each check alone (one bad
+    row loses one)."""
     try:
-        await _record(items, ctx, pending, counts)
+        for attempt in range(DEFERRED_TRIES + 1):
+            try:
+                await _record(items, ctx, pending, counts, deferred=attempt < DEFERRED_TRIES)
+                break
+            except OperationalError as exc:
+                if "locked" not in str(exc) or attempt == DEFERRED_TRIES:
+                    raise
     except Exception:
         if len(items) == 1:
             log.exception("site check could not be recorded", site=items[0][0], url=items[0][1].url)
@@ -235,8 +253,8 @@ async def _record_batch(items: list[tuple[int, probe.Probe, datetime, checks.Out
 
 
 async def _record(items: list[tuple[int, probe.Probe, datetime, checks.Outcome]], ctx: checks.Context,
-                  pending: list[tuple[int | None, str, Any]], counts: dict[str, int]) -> None:
-    async with session_scope() as session:
+                  pending: list[tuple[int | None, str, Any]], counts: dict[str, int], deferred: bool = False) -> None:
+    async with session_scope(deferred=deferred) as session:
         sites = {s.id: s for s in (await session.scalars(
             select(Site).where(Site.id.in_([item[0] for item in items])))).all()}
         found = [(sites[i], result, at, outcome) for i, result, at, outcome in items if i in sites]
@@ -284,16 +302,22 @@ async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> lis
     """Enabled sites due now (all of them when `every`), their next check booked at once so
     an overlapping round does not take them again. After a sweep (or a site's first check) the
     next one comes at a phase within the interval, so 500 sites do not all fall due in the same
-    second again."""
-    query = select(Site).where(Site.enabled.is_(True))
+    second again. Two statements whatever the number of sites (the web requests wait for none)."""
+    query = select(Site.id, Site.interval_s, Site.next_check_at).where(Site.enabled.is_(True))
     if not every:
         query = query.where((Site.next_check_at.is_(None)) | (Site.next_check_at <= now))
-    sites = (await session.scalars(query.order_by(Site.next_check_at, Site.id))).all()
-    for site in sites:
-        interval = max(site.interval_s, 1)
-        spread = every or site.next_check_at is None
-        site.next_check_at = now + timedelta(seconds=1 + (site.id * 7919) % interval if spread else interval)
-    return [s.id for s in sites]
+    rows = (await session.execute(query.order_by(Site.next_check_at, Site.id))).all()
+    booked = []
+    for site_id, interval_s, next_check_at in rows:
+        interval = max(interval_s, 1)
+        spread = every or next_check_at is None
+        booked.append({"site": site_id,
+                       "next": now + timedelta(seconds=1 + (site_id * 7919) % interval if spread else interval)})
+    if booked:
+        table = Site.__table__
+        await session.execute(update(table).where(table.c.id == bindparam("site"))
+                              .values(next_check_at=bindparam("next")), booked)
+    return [b["site"] for b in booked]
 
 
 async def check_now(*, site_id: int) -> dict[str, int]:

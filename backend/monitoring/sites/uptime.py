@@ -28,7 +28,7 @@ def local_day(moment: datetime) -> date:
 
 async def add_checks(*, session: AsyncSession, checks: list[tuple[int, datetime, bool, bool, int | None]]) -> None:
     """Add checks (site id, time, ok, in maintenance, response ms) to their sites' days: one
-    multi-row upsert, the checks of one site and day summed first."""
+    upsert executed for every site and day, the checks of one site and day summed first."""
     days: dict[tuple[int, date], dict[str, int]] = {}
     for site_id, at, ok, maintenance, response_ms in checks:
         row = days.setdefault((site_id, local_day(at)), {"checks": 0, "ok": 0, "maintenance": 0,
@@ -42,8 +42,7 @@ async def add_checks(*, session: AsyncSession, checks: list[tuple[int, datetime,
     if not days:
         return
     table = SiteDaily.__table__
-    stmt = dialect_insert(session.bind.dialect.name, table).values(
-        [{"site_id": site_id, "day": day, **row} for (site_id, day), row in days.items()])
+    stmt = dialect_insert(session.bind.dialect.name, table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["site_id", "day"],
         set_={"checks": table.c.checks + stmt.excluded.checks, "ok": table.c.ok + stmt.excluded.ok,
@@ -51,7 +50,9 @@ async def add_checks(*, session: AsyncSession, checks: list[tuple[int, datetime,
               "response_ms_sum": table.c.response_ms_sum + stmt.excluded.response_ms_sum,
               "response_ms_max": case((stmt.excluded.response_ms_max > table.c.response_ms_max,
                                        stmt.excluded.response_ms_max), else_=table.c.response_ms_max)})
-    await session.execute(stmt)
+    # one statement compiled once (cached), executed for every row (a multi-row VALUES would be
+    # compiled again for each number of rows: tens of milliseconds under the write lock)
+    await session.execute(stmt, [{"site_id": site_id, "day": day, **row} for (site_id, day), row in days.items()])
 
 
 def _pct(ok: int | None, counted: int | None) -> float | None:
