@@ -31,7 +31,7 @@ import zlib
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 
 from backend.core import claimers
 from backend.core.config import get_settings
@@ -191,6 +191,18 @@ async def run_worker(stop: asyncio.Event | None = None, idle_s: float = 1.0, sha
     finally:
         beating.cancel()
         doorbell.close()
+
+
+async def waiting(limit: int = TAKE) -> list[tuple[str, dict[str, Any]]]:
+    """Stored events nobody has taken, oldest first (inline mode, after a restart: they were in
+    the queues of a process that is gone). Read only: each is then taken with `take_one`."""
+    events = turns.EVENTS.c
+    async with session_scope() as session:
+        rows = (await session.execute(
+            select(events.event_id, events.payload)
+            .where(events.channel == "zalo", events.status == "received", events.payload.is_not(None))
+            .order_by(events.id).limit(limit))).all()
+    return [(key, payload) for key, payload in rows]
 
 
 def _user_of(event: dict[str, Any]) -> str | None:
