@@ -13,6 +13,12 @@ from backend.core.config import get_settings
 
 log = logging.getLogger(__name__)
 RECLAIM_EVERY = 5.0  # seconds between looks for turns of dead workers
+# Polling: each update's turn is finished before the next getUpdates, whose offset confirms the
+# batch to Telegram. With a task per update (aiogram's default) the next call confirmed updates
+# still being processed, and a process killed then lost them (Telegram never sends a confirmed
+# update again); in order, a killed batch comes again and the turns already recorded are skipped.
+# It also keeps one person's messages in order.
+POLL_IN_ORDER = False  # aiogram's handle_as_tasks
 
 
 @contextlib.asynccontextmanager
@@ -30,7 +36,8 @@ async def _running(app: Any) -> AsyncIterator[None]:
              asyncio.create_task(claimers.heartbeat_forever("web")),
              asyncio.create_task(_reclaim_forever(bot))]
     if settings.telegram_mode == "polling":
-        tasks.append(asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False)))
+        tasks.append(asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False,
+                                                          handle_as_tasks=POLL_IN_ORDER)))
     try:
         yield
     finally:
@@ -88,7 +95,7 @@ async def poll_forever() -> None:
     await bot.delete_webhook()
     tasks = [asyncio.create_task(claimers.heartbeat_forever("telegram")), asyncio.create_task(_reclaim_forever(bot))]
     try:
-        await get_dispatcher().start_polling(bot, close_bot_session=False)
+        await get_dispatcher().start_polling(bot, close_bot_session=False, handle_as_tasks=POLL_IN_ORDER)
     finally:
         for task in tasks:
             task.cancel()

@@ -264,6 +264,7 @@ class TelegramStandIn(Server):
     stall_after: int | None = None
     stalled: int = 0
     _next_update: int = 1
+    confirmed: int = 0  # like Telegram: getUpdates with offset N confirms every update before N
     _message_id: int = 1000
 
     def __post_init__(self) -> None:
@@ -318,13 +319,14 @@ class TelegramStandIn(Server):
             return self.ok({"id": 123, "is_bot": True, "first_name": "PhanAnh", "username": "phananh_bot"})
         if method == "getUpdates":
             offset = int(params.get("offset", 0) or 0)
+            self.confirmed = max(self.confirmed, offset - 1)
             timeout = min(float(params.get("timeout", 0) or 0), 1.0)
-            pending = [u for u in self.updates if u["update_id"] >= offset]
+            pending = [u for u in self.updates if u["update_id"] > self.confirmed]
             if not pending and timeout:
                 self.new_update.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.new_update.wait(), timeout)
-                pending = [u for u in self.updates if u["update_id"] >= offset]
+                pending = [u for u in self.updates if u["update_id"] > self.confirmed]
             return self.ok(pending)
         if method == "sendMessage" and self.faults:
             fault = self.faults.pop(0)

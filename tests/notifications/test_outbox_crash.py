@@ -22,12 +22,11 @@ from backend.notifications.models import Outbox
 from backend.notifications.sender import deliver_due, queue_reply
 from bot.zalo.delivery import send_outbox
 
-SENDER = (
+SENDER = (  # the outbox sender in a process of its own, as the scheduler runs it
     "import asyncio\n"
-    "from backend.main import install_edges\n"
-    "install_edges()\n"
     "from backend.notifications.sender import deliver_due\n"
-    "asyncio.run(deliver_due())\n"
+    "from bot.zalo.delivery import send_outbox\n"
+    "asyncio.run(deliver_due(senders={'zalo': send_outbox}))\n"
 )
 
 
