@@ -11,10 +11,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
+from standins import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,17 +59,56 @@ async def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, withi
     raise AssertionError(f"the server did not answer in {within}s:\n{_tail(log)}")
 
 
-class Restarts:
-    """`phananh serve` started again on a killed live app's database and port; all stopped at the
-    end of the test."""
+@dataclass
+class Live:
+    url: str
+    db_url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+    log: Path
 
-    def __init__(self) -> None:
+    async def scalar(self, statement: Any) -> Any:
+        """One value from the live app's own database."""
+        from backend.core.db import make_engine
+
+        engine = make_engine(self.db_url)
+        try:
+            async with engine.connect() as conn:
+                return (await conn.execute(statement)).scalar()
+        finally:
+            await engine.dispose()
+
+
+class Servers:
+    """`phananh serve` on a fresh SQLite database, and started again on the same database and
+    port after a kill; all stopped at the end of the test. Waits asynchronously (the stand-ins in
+    this event loop keep answering) and long enough for a loaded machine's start-up."""
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
         self.started: list[subprocess.Popen[bytes]] = []
 
-    async def restart(self, app: Any, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+    async def start(self, env: dict[str, str]) -> Live:
+        port = str(free_port())
+        db = f"sqlite+aiosqlite:///{self.work / 'live.db'}"
+        full = {**os.environ, "DATABASE_URL": db, "MEDIA_DIR": str(self.work / "media"),
+                "VAR_DIR": str(self.work / "var"), "BASE_URL": f"http://127.0.0.1:{port}",
+                "SCHEDULER_ENABLED": "false", **env}
+        phananh = str(Path(sys.executable).parent / "phananh")
+        seed = await asyncio.create_subprocess_exec(phananh, "seed", env=full, cwd=ROOT,
+                                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _out, err = await seed.communicate()
+        assert seed.returncode == 0, err.decode()
+        log = self.work / "server.log"
+        live = Live(f"http://127.0.0.1:{port}", db, full, _serve(full, port, log), log)
+        self.started.append(live.process)
+        await wait_http(live.url, live.process, log)
+        return live
+
+    async def restart(self, app: Live) -> subprocess.Popen[bytes]:
         port = app.url.rsplit(":", 1)[1]
-        log = app.log.with_name(f"restart-{len(self.started)}.log")
-        process = _serve({**app.env, **(env or {})}, port, log)
+        log = self.work / f"restart-{len(self.started)}.log"
+        process = _serve(app.env, port, log)
         self.started.append(process)
         await wait_http(app.url, process, log)
         return process
