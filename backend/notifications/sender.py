@@ -122,6 +122,7 @@ async def deliver_due(
         ids = await _claim(session, limit, utcnow(), citizen_id, sorted(senders))
     counts["claimed"] = len(ids)
     for row_id in ids:
+        await claimers.register("outbox")  # the heartbeat, on a long run (written every few seconds)
         counts[await _deliver_one(row_id, senders)] += 1
     return counts
 

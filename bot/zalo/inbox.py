@@ -19,6 +19,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from backend.core import claimers
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow, writing
 from bot.dialogue import turns
@@ -144,15 +145,16 @@ _inboxes: dict[int, Inbox] = {}
 @contextlib.asynccontextmanager
 async def _inline_running(app: Any) -> AsyncIterator[None]:
     settings = get_settings()
-    inbox = None
+    tasks: list[asyncio.Task[Any]] = []
     if settings.zalo_inbox == "inline" and (settings.zalo_oa_secret_key or settings.zalo_signature_mode == "log"):
         inbox = get_inbox()
         inbox.start_inline()
+        tasks = [t for t in (inbox.reclaimer, asyncio.create_task(claimers.heartbeat_forever("web"))) if t]
     try:
         yield
     finally:
-        if inbox is not None and inbox.reclaimer is not None:
-            inbox.reclaimer.cancel()
+        for task in tasks:
+            task.cancel()
 
 
 def lifespan_hook(app: Any) -> contextlib.AbstractAsyncContextManager[None]:

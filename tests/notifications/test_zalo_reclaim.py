@@ -3,19 +3,21 @@ only the replies not yet recorded, and leaves a live worker's events alone."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import subprocess
 import sys
 
 import pytest
 from sqlalchemy import select
+from standins import wait_for
 
 from backend.core import claimers
 from backend.core.db import utcnow
 from backend.notifications.messages import OutgoingMessage
 from bot.dialogue import turns
 from bot.dialogue.models import ProcessedEvent
-from bot.zalo import worker
+from bot.zalo import inbox, worker
 
 REPLIES = [{"text": f"phần {n} của câu trả lời"} for n in (1, 2, 3)]
 
@@ -92,3 +94,33 @@ async def test_each_reply_is_recorded_as_it_goes_out(session, zalo):
     assert seen == [("answered", 0), ("answered", 1), ("answered", 2)]
     assert await _row(session, "rr-1") == ("done", 3)
     assert len(zalo.texts("rr-user")) == 3
+
+
+@pytest.fixture
+def inline_inbox(monkeypatch: pytest.MonkeyPatch):
+    """ZALO_INBOX=inline, with an inbox of its own for this test (its tasks stopped after)."""
+    from backend.core.config import get_settings
+
+    monkeypatch.setenv("ZALO_INBOX", "inline")
+    get_settings.cache_clear()
+    monkeypatch.setattr(inbox, "_inboxes", {})
+    yield
+    for box in inbox._inboxes.values():
+        for task in box.tasks:
+            task.cancel()
+    monkeypatch.delenv("ZALO_INBOX")
+    get_settings.cache_clear()
+
+
+async def test_the_inline_inbox_takes_back_a_dead_processes_events_at_start_up(session, zalo, dead_worker,
+                                                                               inline_inbox):
+    await _store(session, zalo, "ri-user", "ri-1", status="processing", claimed_by=dead_worker)
+    await _store(session, zalo, "ri-other", "ri-2")  # stored, never queued: that process is gone
+    async with inbox.lifespan_hook(None):
+        await wait_for(lambda: zalo.texts("ri-user") and zalo.texts("ri-other"), what="both answered")
+        for _ in range(100):  # the send is recorded just after it returns
+            if (await _row(session, "ri-1"))[0] == (await _row(session, "ri-2"))[0] == "done":
+                break
+            await asyncio.sleep(0.05)
+    assert (await _row(session, "ri-1"))[0] == (await _row(session, "ri-2"))[0] == "done"
+    assert len(zalo.texts("ri-user")) == len(zalo.texts("ri-other")) == 1
