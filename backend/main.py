@@ -48,7 +48,8 @@ EXTRA_ROUTERS = (
 
 # Startup/shutdown hooks contributed the same way (Telegram polling, scheduler).
 LIFESPAN_HOOKS = ("backend.scheduler:lifespan_hook", "bot.telegram.runner:lifespan_hook",
-                  "backend.cameras.ingest:lifespan_hook", "backend.monitoring.sites.checker:lifespan_hook")
+                  "backend.cameras.ingest:lifespan_hook", "backend.monitoring.sites.checker:lifespan_hook",
+                  "bot.zalo.inbox:lifespan_hook")
 
 
 def _optional(path: str) -> Any | None:

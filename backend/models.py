@@ -4,6 +4,7 @@ from admin.models import AuditLog
 from backend.cameras.models import Camera, CameraEvent, CameraIncident, CameraRule, TrafficCount, TrafficParameter
 from backend.catalog.models import Agency, Area, Category, DeadlinePolicy, Holiday, RoutingRule, Setting
 from backend.citizens.models import Citizen, Erasure
+from backend.core.claimers import WorkerRow
 from backend.core.lease import SchedulerLease
 from backend.dashboard.models import AgencyDailyStats, ReportDailyStats
 from backend.monitoring.indicators.models import (
@@ -40,5 +41,5 @@ __all__ = [
     "LoginThrottle", "Observation", "ObservationRevision", "Outbox", "ProcessedEvent", "Question", "Rating",
     "Receipt", "Report", "ReportDailyStats", "ReportEvent", "RoutingRule", "SchedulerLease", "Setting", "Site",
     "SiteCheck", "SiteContent", "SiteDaily", "SiteIncident", "SiteIncidentEvent", "SiteMaintenance", "StaffSession",
-    "Supporter", "Target", "TargetKind", "TrafficCount", "TrafficParameter", "User", "ZaloToken",
+    "Supporter", "Target", "TargetKind", "TrafficCount", "TrafficParameter", "User", "WorkerRow", "ZaloToken",
 ]

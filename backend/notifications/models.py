@@ -29,6 +29,11 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The sender holding the row (backend/core/claimers.py worker id) while it sends, and how many
+    # of its messages went out (each recorded right after its send): a dead sender's row is due
+    # again at once, and only the rest of it is sent.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    parts_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Receipt(Base):

@@ -1,7 +1,11 @@
 """Deliver the outbox: claim due rows, render them in the citizen's language, send them on their
-channel, record the outcome one row at a time (so nothing is sent twice), retry with capped
-exponential backoff, and give up (visible to staff on the report) after MAX_ATTEMPTS or a final
-channel error."""
+channel one message at a time, each recorded right after its send returns (`parts_sent`: a crash
+repeats at most the one message in flight), retry with capped exponential backoff, and give up
+(visible to staff on the report) after MAX_ATTEMPTS or a final channel error.
+
+A claim is a lease (LEASE) stamped with the sender's worker id (backend/core/claimers.py): the
+rows of a sender that is provably dead (killed, restarted; silent for 15 s on another host) are
+due again at once, the lease is waited out only for a sender that is alive but hung."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 import backend.models  # noqa: F401  (every table mapped: a job may run in a bare process)
 from backend.citizens.models import Citizen
+from backend.core import claimers
 from backend.core.actor import Actor
 from backend.core.db import get_sessionmaker, utcnow
 from backend.notifications import receipts
@@ -95,7 +100,7 @@ async def _claim(session: AsyncSession, limit: int, now: datetime, citizen_id: i
     claimed = await session.scalars(
         update(Outbox)
         .where(Outbox.id.in_(ids), Outbox.status == "pending", Outbox.next_attempt_at <= now)
-        .values(next_attempt_at=now + LEASE)
+        .values(next_attempt_at=now + LEASE, claimed_by=claimers.worker_id())
         .returning(Outbox.id)
     )
     result = sorted(claimed.all())
@@ -107,54 +112,103 @@ async def deliver_due(
     *, limit: int = 100, senders: dict[str, Sender] | None = None, citizen_id: int | None = None
 ) -> dict[str, int]:
     """Send what is due, each row through its channel's registered sender; returns counts
-    {claimed, sent, retry, failed, skipped}."""
+    {claimed, sent, retry, failed, skipped, released} (released: rows of dead senders due again)."""
     senders = SENDERS if senders is None else senders
-    counts = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    counts = {"claimed": 0, "sent": 0, "retry": 0, "failed": 0, "skipped": 0, "released": 0}
     maker = get_sessionmaker()
+    await claimers.register("outbox")
+    counts["released"] = await release_dead()
     async with maker() as session:
         ids = await _claim(session, limit, utcnow(), citizen_id, sorted(senders))
     counts["claimed"] = len(ids)
     for row_id in ids:
+        await claimers.register("outbox")  # the heartbeat, on a long run (written every few seconds)
         counts[await _deliver_one(row_id, senders)] += 1
     return counts
 
 
-async def _deliver_one(row_id: int, senders: dict[str, Sender]) -> str:
-    """Read, send with no transaction open (SQLite writers queue behind open ones), record."""
+async def release_dead(now: datetime | None = None) -> int:
+    """Rows claimed by a sender that is provably dead are due again now (only what it had not
+    recorded as sent goes out). Returns how many."""
+    now = now or utcnow()
     maker = get_sessionmaker()
     async with maker() as session:
+        held = (await session.scalars(
+            select(Outbox.claimed_by).where(Outbox.status == "pending", Outbox.next_attempt_at > now,
+                                            Outbox.claimed_by.is_not(None)).distinct())).all()
+        await session.commit()
+    dead = await claimers.dead(held, now)
+    if not dead:
+        return 0
+    async with maker() as session:
+        result = await session.execute(
+            update(Outbox).where(Outbox.status == "pending", Outbox.claimed_by.in_(dead))
+            .values(next_attempt_at=now, claimed_by=None).execution_options(synchronize_session=False))
+        await session.commit()
+    released = int(result.rowcount)
+    if released:
+        log.warning("outbox: %d rows of dead senders %s are due again", released, ", ".join(dead))
+    return released
+
+
+async def _deliver_one(row_id: int, senders: dict[str, Sender]) -> str:
+    """Read, send with no transaction open (SQLite writers queue behind open ones), one message
+    at a time from the first not yet sent, each recorded with its receipts right after its send
+    returns; then record the outcome."""
+    maker = get_sessionmaker()
+    me = claimers.worker_id()
+    async with maker() as session:
         row = await session.get(Outbox, row_id)
-        if row is None or row.status != "pending":
+        if row is None or row.status != "pending" or row.claimed_by != me:
             return "skipped"
         citizen = await session.get(Citizen, row.citizen_id) if row.citizen_id else None
         lang = citizen.language if citizen else "vi"
-        channel, recipient, messages = row.channel, row.recipient, render(row, lang)
+        channel, recipient, messages, first = row.channel, row.recipient, render(row, lang), row.parts_sent or 0
         await session.commit()
     sender = senders.get(channel)
     error: DeliveryError | None = None
     sent: Any = None
-    try:
-        if sender is None:
-            raise DeliveryError(f"no sender for channel {channel}", final=True)
-        sent = await sender(recipient, messages)
-    except DeliveryError as exc:
-        error = exc
-    except Exception as exc:  # timeouts, connection errors, 5xx: try again later
-        error = DeliveryError(f"{type(exc).__name__}: {exc}")
+    for index in range(first, len(messages)):
+        try:
+            if sender is None:
+                raise DeliveryError(f"no sender for channel {channel}", final=True)
+            sent = await sender(recipient, [messages[index]])
+        except DeliveryError as exc:
+            error = exc
+        except Exception as exc:  # timeouts, connection errors, 5xx: try again later
+            error = DeliveryError(f"{type(exc).__name__}: {exc}")
+        if error is not None:
+            break
+        if index + 1 < len(messages):
+            await _record_part(row_id, index + 1, sent)
     async with maker() as session:  # committed per row: a crash later cannot resend this one
         row = await session.get(Outbox, row_id)
         assert row is not None
         row.attempts += 1
+        row.claimed_by = None
         if error is None:
             row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+            row.parts_sent = len(messages)
             # A sender may return the channel's receipts ({"message_id", "route"}) of what it sent.
-            receipts.record(session, row, sent if isinstance(sent, list) else [])
+            if messages[first:]:
+                receipts.record(session, row, sent if isinstance(sent, list) else [])
             outcome = "sent"
         else:
             outcome = await _failed(session, row, str(error) or type(error).__name__, final=error.final,
                                     retry_at=error.retry_at)
         await session.commit()
     return outcome
+
+
+async def _record_part(row_id: int, parts_sent: int, sent: Any) -> None:
+    """One message of a row went out: recorded at once (with its receipts), so a crash before
+    the row is finished does not send it again."""
+    async with get_sessionmaker()() as session:
+        row = await session.get(Outbox, row_id)
+        if row is not None:
+            row.parts_sent = parts_sent
+            receipts.record(session, row, sent if isinstance(sent, list) else [])
+        await session.commit()
 
 
 async def _failed(session: AsyncSession, row: Outbox, error: str, *, final: bool, retry_at: datetime | None) -> str:

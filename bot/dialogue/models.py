@@ -44,3 +44,9 @@ class ProcessedEvent(Base):
     lane: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # taken for processing
+    # The worker id (backend/core/claimers.py) of the process that took it: a restarted server
+    # takes back at once what a dead worker held, instead of waiting for the STALE lease.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    # How many of `replies` went out, each recorded right after its send: a reclaimed event sends
+    # only the rest (the window for a repeat is the one message in flight).
+    replies_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

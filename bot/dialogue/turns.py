@@ -3,11 +3,17 @@ done (`run_turn`), and the rows of `chat_processed_events` behind them.
 
 A turn and its replies are committed together, with the event's row "answered" and the replies
 kept on it (Telegram records the row with the turn; the Zalo inbox stored it when the event
-arrived). Only then are the replies sent: a reply never announces what was not saved, and a
-redelivered event finds its row and is not run again. What the channel cannot take now goes to
-the outbox (retried with backoff) in the transaction that marks the event done. A process that
-dies between commit and send leaves the row "answered": `recover_answered()` (each channel's
-recovery hook, run by the outbox job) sends the stored replies (at least once, never lost).
+arrived). Only then are the replies sent, one at a time, each recorded right after its send
+returns (`replies_sent`, its own short commit; the last one marks the row done): a reply never
+announces what was not saved, a redelivered event finds its row and is not run again, and a turn
+finished by someone else sends only the replies not yet recorded. What the channel cannot take
+now goes to the outbox (retried with backoff) in the transaction that marks the event done.
+
+Every row in progress carries its claimer's worker id (`claimed_by`, backend/core/claimers.py).
+A process that dies between commit and send leaves the row "answered": `recover_answered()` (each
+channel's recovery hook) sends the rest of its replies, at once when the claimer is provably dead
+(`dead_claimers()`), after STALE when it is alive but hung. The window for a repeat is the one
+message in flight when the process died (sent, not yet recorded).
 """
 
 from __future__ import annotations
@@ -20,10 +26,11 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.citizens import service as citizens_service
+from backend.core import claimers
 from backend.core.config import get_settings
 from backend.core.db import dialect_insert, session_scope, utcnow, writing
 from backend.notifications.channels import DeliveryError
@@ -83,6 +90,7 @@ async def record(session: AsyncSession, channel: str, key: str, replies: list[Ou
     new = (await conn.execute(insert_new(conn.dialect.name), {
         "channel": channel, "event_id": key, "status": "answered", "payload": to,
         "replies": [r.to_dict() for r in replies], "created_at": now, "claimed_at": now,
+        "claimed_by": claimers.worker_id(),
     })).first()
     return new is not None
 
@@ -116,17 +124,44 @@ async def claim(session: AsyncSession, where: Any, limit: int, values: dict[str,
     return [row[1:] for row in sorted(rows, key=lambda r: r[0])]
 
 
-async def take_stale(channel: str, limit: int = 200, *, gated: bool = False
-                     ) -> list[tuple[str, dict[str, Any], list[OutgoingMessage]]]:
-    """Answered rows whose replies were not delivered within STALE: (event id, stored payload,
-    replies). Each is claimed again (claimed_at renewed, atomically): two recoveries never send
-    the same replies."""
-    stale = and_(EVENTS.c.channel == channel, EVENTS.c.status == "answered", EVENTS.c.claimed_at < utcnow() - STALE)
+async def dead_claimers(channel: str) -> list[str]:
+    """The provably dead workers (backend/core/claimers.py) still holding events of this channel
+    (taken for processing, or answered and not all sent)."""
+    async with session_scope() as session:
+        held = (await session.execute(
+            select(EVENTS.c.claimed_by).where(EVENTS.c.channel == channel,
+                                              EVENTS.c.status.in_(("processing", "answered")),
+                                              EVENTS.c.claimed_by.is_not(None)).distinct()
+        )).scalars().all()
+    return await claimers.dead(held)
+
+
+async def release(channel: str, dead: list[str], *, gated: bool = False) -> int:
+    """Events a dead worker had taken but not answered go back to "received" (its turn was never
+    committed: it runs again, nothing was sent). Returns how many."""
+    if not dead:
+        return 0
+    stmt = EVENTS.update().where(EVENTS.c.channel == channel, EVENTS.c.status == "processing",
+                                 EVENTS.c.claimed_by.in_(dead)).values(status="received", claimed_by=None)
     async with _gate(gated), session_scope() as session:
-        rows = await claim(session, stale, limit, {"claimed_at": utcnow()},
-                           EVENTS.c.event_id, EVENTS.c.payload, EVENTS.c.replies)
-    return [(key, payload or {}, [OutgoingMessage.from_dict(r) for r in replies or []])
-            for key, payload, replies in rows]
+        return int((await (await session.connection()).execute(stmt)).rowcount)
+
+
+async def take_unsent(channel: str, limit: int = 200, *, gated: bool = False, dead: list[str] | None = None,
+                      where: Any = None) -> list[tuple[str, dict[str, Any], list[OutgoingMessage], int]]:
+    """Answered rows whose replies are not all out, held by a `dead` claimer or not renewed
+    within STALE: (event id, stored payload, replies, how many were sent). Each is claimed again
+    (claimed_at, claimed_by renewed, atomically): two recoveries never send the same replies."""
+    lost = EVENTS.c.claimed_at < utcnow() - STALE
+    if dead:
+        lost = or_(lost, EVENTS.c.claimed_by.in_(dead))
+    cond = and_(EVENTS.c.channel == channel, EVENTS.c.status == "answered", lost,
+                *([where] if where is not None else []))
+    async with _gate(gated), session_scope() as session:
+        rows = await claim(session, cond, limit, {"claimed_at": utcnow(), "claimed_by": claimers.worker_id()},
+                           EVENTS.c.event_id, EVENTS.c.payload, EVENTS.c.replies, EVENTS.c.replies_sent)
+    return [(key, payload or {}, [OutgoingMessage.from_dict(r) for r in replies or []], sent or 0)
+            for key, payload, replies, sent in rows]
 
 
 # ---- the turn ----------------------------------------------------------------------------------
@@ -154,15 +189,15 @@ async def _transaction(channel: Channel, session: AsyncSession | None) -> AsyncI
 
 async def run_turn(incoming: IncomingMessage, *, channel: Channel, key: str | None, recipient: str,
                    session: AsyncSession | None = None, to: dict[str, Any] | None = None,
-                   stored: bool = False, receipts: Receipts | None = None) -> list[OutgoingMessage] | None:
+                   stored: bool = False) -> list[OutgoingMessage] | None:
     """Run one turn and deliver its replies to `recipient`.
 
     `key`: the event id (Telegram's update id, Zalo's msg id). `stored`: the event's row exists
     (the Zalo inbox stored it when it arrived) and is marked answered; otherwise the turn records
     it, with `to` (where the replies go, for the recovery hook). `session`: the caller's
-    transaction (one per update); otherwise each step opens its own. Delivered events are marked
-    done through `receipts` (batched) or at once. Returns the replies, or None when the turn did
-    not run (a redelivery) or failed (logged; a stored event is marked failed)."""
+    transaction (one per update); otherwise each step opens its own. Each reply is recorded
+    right after it goes out; the last marks the event done. Returns the replies, or None when the
+    turn did not run (a redelivery) or failed (logged; a stored event is marked failed)."""
     try:
         if session is None and incoming.text and get_settings().nlu_backend != "rasa":
             # Classify before the transaction (the parse is remembered): on SQLite the write
@@ -182,79 +217,68 @@ async def run_turn(incoming: IncomingMessage, *, channel: Channel, key: str | No
             async with _transaction(channel, None) as tx:
                 await mark(tx, channel.name, key, "failed")
         return None
-    await deliver(channel, key, recipient, replies, user_id=incoming.user_id, session=session, receipts=receipts)
+    await deliver(channel, key, recipient, replies, user_id=incoming.user_id, session=session)
     return replies
 
 
 async def deliver(channel: Channel, key: str | None, recipient: str, replies: list[OutgoingMessage], *,
-                  user_id: str | None = None, session: AsyncSession | None = None,
-                  receipts: Receipts | None = None) -> str:
-    """Send an answered event's replies; what the channel cannot take now goes to the outbox
-    (retried with backoff) in the same transaction that marks the event done. Returns "sent",
-    "queued", "given_up" (a final error: the person cannot be reached) or "kept" (an unexpected
-    failure: the replies stay stored and the recovery hook tries again)."""
-    try:
-        await channel.send(recipient, replies)
-    except DeliveryError as exc:
-        unsent = replies[exc.sent:]
-        log.warning("%s reply to %s not sent (%s)", channel.name, recipient, exc)
-        async with _transaction(channel, session) as tx:
-            if not exc.final and unsent:
-                citizen = await citizens_service.get_or_create(session=tx, channel=channel.name,
-                                                               external_id=user_id or recipient)
-                await queue_reply(tx, citizen=citizen, messages=unsent, error=str(exc))
-            if key is not None:
-                await mark(tx, channel.name, key, "done")
-        return "queued" if not exc.final and unsent else "given_up"
-    except Exception:
-        log.exception("%s reply to %s failed", channel.name, recipient)
-        return "kept"
-    if key is None:
+                  first: int = 0, user_id: str | None = None, session: AsyncSession | None = None) -> str:
+    """Send an answered event's replies from `first` on, one at a time, each recorded as sent
+    (`replies_sent`) right after its send returns, the last together with "done"; what the channel
+    cannot take now goes to the outbox (retried with backoff) in the same transaction that marks
+    the event done. Returns "sent", "queued", "given_up" (a final error: the person cannot be
+    reached) or "kept" (an unexpected failure: the rest stays stored and the recovery hook tries
+    again)."""
+    if not replies[first:]:
+        if key is not None:
+            await _record_sent(channel, key, len(replies), done=True, session=session)
         return "sent"
-    if receipts is not None:
-        receipts.add(key)
-    else:
-        async with _transaction(channel, session) as tx:
-            await mark(tx, channel.name, key, "done")
+    for index in range(first, len(replies)):
+        try:
+            await channel.send(recipient, [replies[index]])
+        except DeliveryError as exc:
+            return await _not_sent(channel, key, recipient, replies, index + exc.sent, exc,
+                                   user_id=user_id, session=session)
+        except Exception:
+            log.exception("%s reply to %s failed", channel.name, recipient)
+            return "kept"
+        if key is not None:
+            await _record_sent(channel, key, index + 1, done=index + 1 == len(replies), session=session)
     return "sent"
 
 
+async def _record_sent(channel: Channel, key: str, sent: int, *, done: bool, session: AsyncSession | None) -> None:
+    """One short commit right after a send: a crash now repeats no reply recorded here."""
+    async with _transaction(channel, session) as tx:
+        if done:
+            await mark(tx, channel.name, key, "done", replies_sent=sent)
+        else:
+            await mark(tx, channel.name, key, "answered", only_from="answered", replies_sent=sent)
+
+
+async def _not_sent(channel: Channel, key: str | None, recipient: str, replies: list[OutgoingMessage], sent: int,
+                    exc: DeliveryError, *, user_id: str | None, session: AsyncSession | None) -> str:
+    unsent = replies[sent:]
+    log.warning("%s reply to %s not sent (%s)", channel.name, recipient, exc)
+    async with _transaction(channel, session) as tx:
+        if not exc.final and unsent:
+            citizen = await citizens_service.get_or_create(session=tx, channel=channel.name,
+                                                           external_id=user_id or recipient)
+            await queue_reply(tx, citizen=citizen, messages=unsent, error=str(exc))
+        if key is not None:
+            await mark(tx, channel.name, key, "done", replies_sent=sent)
+    return "queued" if not exc.final and unsent else "given_up"
+
+
 async def recover_answered(channel: Channel, recipient_of: Callable[[dict[str, Any]], str | None],
-                           limit: int = 200) -> int:
-    """Send the stored replies of turns whose process died between commit and send
-    (`recipient_of`: who, from the row's stored payload). Returns how many went out."""
-    sent = 0
-    for key, stored, replies in await take_stale(channel.name, limit, gated=channel.gated):
+                           limit: int = 200, *, dead: list[str] | None = None, where: Any = None) -> int:
+    """Send the rest of the stored replies of turns whose process died between commit and the
+    last send (held by a `dead` claimer, or not renewed within STALE; `recipient_of`: who, from
+    the row's stored payload). Returns how many events were finished."""
+    finished = 0
+    for key, stored, replies, sent in await take_unsent(channel.name, limit, gated=channel.gated, dead=dead,
+                                                        where=where):
         recipient = recipient_of(stored)
-        if recipient and await deliver(channel, key, recipient, replies) == "sent":
-            sent += 1
-    return sent
-
-
-class Receipts:
-    """Events whose replies went out, marked done together: one UPDATE per `every` events instead
-    of one per event. Until then an event stays "answered"; if the worker dies in between, the
-    recovery hook sends those replies again (a rare duplicate rather than a lost reply)."""
-
-    def __init__(self, channel: Channel, every: int = 32) -> None:
-        self.channel = channel
-        self.every = every
-        self.keys: list[str] = []
-
-    def add(self, key: str) -> None:
-        self.keys.append(key)
-
-    @property
-    def due(self) -> bool:
-        return len(self.keys) >= self.every
-
-    async def flush(self) -> None:
-        keys, self.keys = self.keys, []
-        if not keys:
-            return
-        try:
-            async with _transaction(self.channel, None) as session:
-                await mark(session, self.channel.name, keys, "done", only_from="answered")
-        except Exception:
-            self.keys[:0] = keys  # tried again with the next flush
-            raise
+        if recipient and await deliver(channel, key, recipient, replies, first=sent) == "sent":
+            finished += 1
+    return finished

@@ -74,12 +74,26 @@ def _chat_of(to: dict[str, Any]) -> str | None:
 
 
 async def recover(limit: int = 200) -> dict[str, int]:
-    """The Telegram channel's recovery hook (run by the outbox job): send the stored replies of
-    turns whose process died between commit and send."""
+    """The Telegram channel's recovery hook (run by the outbox job): send the rest of the stored
+    replies of turns whose process died between commit and the last send (provably dead: at
+    once; silent: after the STALE lease)."""
     bot = get_bot()
     if bot is None:  # no token: nothing can be sent; the rows wait for one
         return {"telegram_redelivered": 0}
-    return {"telegram_redelivered": await turns.recover_answered(channel(bot), _chat_of, limit)}
+    dead = await turns.dead_claimers("telegram")
+    return {"telegram_redelivered": await turns.recover_answered(channel(bot), _chat_of, limit, dead=dead)}
+
+
+async def reclaim(bot: Bot, limit: int = 200) -> int:
+    """Finish at once the turns of provably dead processes (backend/core/claimers.py): the rest
+    of their stored replies is sent. Run at start-up and every few seconds by the bot's runner."""
+    dead = await turns.dead_claimers("telegram")
+    if not dead:
+        return 0
+    finished = await turns.recover_answered(channel(bot), _chat_of, limit, dead=dead)
+    if finished:
+        log.warning("telegram: finished %d turns of dead workers %s", finished, ", ".join(dead))
+    return finished
 
 
 async def send_notification(recipient: str, messages: list[OutgoingMessage]) -> None:

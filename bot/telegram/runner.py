@@ -8,9 +8,17 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from backend.core import claimers
 from backend.core.config import get_settings
 
 log = logging.getLogger(__name__)
+RECLAIM_EVERY = 5.0  # seconds between looks for turns of dead workers
+# Polling: each update's turn is finished before the next getUpdates, whose offset confirms the
+# batch to Telegram. With a task per update (aiogram's default) the next call confirmed updates
+# still being processed, and a process killed then lost them (Telegram never sends a confirmed
+# update again); in order, a killed batch comes again and the turns already recorded are skipped.
+# It also keeps one person's messages in order.
+POLL_IN_ORDER = False  # aiogram's handle_as_tasks
 
 
 @contextlib.asynccontextmanager
@@ -24,9 +32,12 @@ async def _running(app: Any) -> AsyncIterator[None]:
         return
     dp = get_dispatcher()
     # In the background: an unreachable Bot API must neither stop nor delay the web app.
-    tasks = [asyncio.create_task(_announce(bot, settings))]
+    tasks = [asyncio.create_task(_announce(bot, settings)),
+             asyncio.create_task(claimers.heartbeat_forever("web")),
+             asyncio.create_task(_reclaim_forever(bot))]
     if settings.telegram_mode == "polling":
-        tasks.append(asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False)))
+        tasks.append(asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False,
+                                                          handle_as_tasks=POLL_IN_ORDER)))
     try:
         yield
     finally:
@@ -38,6 +49,19 @@ async def _running(app: Any) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await close()
+
+
+async def _reclaim_forever(bot: Any) -> None:
+    """At start-up and every RECLAIM_EVERY: send the rest of the replies of turns a dead process
+    (killed, restarted) committed but did not finish sending (bot/telegram/render.reclaim)."""
+    from bot.telegram.render import reclaim
+
+    while True:
+        try:
+            await reclaim(bot)
+        except Exception:  # the database is away: the next look finds them
+            log.exception("telegram: taking back the turns of dead workers failed")
+        await asyncio.sleep(RECLAIM_EVERY)
 
 
 async def _announce(bot: Any, settings: Any) -> None:
@@ -69,7 +93,10 @@ async def poll_forever() -> None:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
     await set_commands(bot)
     await bot.delete_webhook()
+    tasks = [asyncio.create_task(claimers.heartbeat_forever("telegram")), asyncio.create_task(_reclaim_forever(bot))]
     try:
-        await get_dispatcher().start_polling(bot, close_bot_session=False)
+        await get_dispatcher().start_polling(bot, close_bot_session=False, handle_as_tasks=POLL_IN_ORDER)
     finally:
+        for task in tasks:
+            task.cancel()
         await close()

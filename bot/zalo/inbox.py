@@ -6,15 +6,20 @@ skipped. The payload is stored with the id, so answering 200 before processing l
 Then the inbox worker (bot/zalo/worker.py) is woken by its doorbell.
 
 `ZALO_INBOX=inline` processes in the web process instead: the new events go to in-process
-queues, one per worker task, chosen by user (a person's messages in order).
+queues, one per worker task, chosen by user (a person's messages in order). At start-up and every
+few seconds it also takes back what a dead process held (bot/zalo/worker.reclaim) and queues the
+stored events nobody took (they were in the queues of a process that is gone).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
+from backend.core import claimers
 from backend.core.config import get_settings
 from backend.core.db import session_scope, utcnow, writing
 from bot.dialogue import turns
@@ -42,6 +47,7 @@ class Inbox:
         self.workers = 1 if settings.is_sqlite else 8
         self.queues: list[asyncio.Queue[tuple[str, dict[str, Any]]]] = [asyncio.Queue() for _ in range(self.workers)]
         self.tasks: list[asyncio.Task[None]] = []
+        self.reclaimer: asyncio.Task[None] | None = None
         self.doorbell = Doorbell(settings.var_dir, workers=settings.zalo_inbox_workers)
 
     def _start(self) -> None:
@@ -49,6 +55,26 @@ class Inbox:
             self.flusher = asyncio.create_task(self._flush_forever())
         if self.inline and not self.tasks:
             self.tasks = [asyncio.create_task(self._work(q)) for q in self.queues]
+            self.reclaimer = asyncio.create_task(self._reclaim_forever())
+
+    def start_inline(self) -> None:
+        """Inline mode: start the worker tasks now (at start-up), not with the first event, so what
+        a dead process left is taken back at once."""
+        if self.inline:
+            self._start()
+
+    async def _reclaim_forever(self) -> None:
+        first = True
+        while True:
+            try:
+                released = (await worker.reclaim())["released"]
+                if first or released:
+                    for key, event in await worker.waiting():
+                        self.enqueue(key, event)  # take_one skips what another process took
+                first = False
+            except Exception:  # the database is away: the next look finds them
+                log.exception("zalo inbox: taking back the events of dead workers failed")
+            await asyncio.sleep(worker.RECLAIM_EVERY)
 
     async def claim(self, key: str, event: dict[str, Any]) -> bool:
         """Durably record the event; True the first time its id is seen. Then it is processed."""
@@ -114,6 +140,27 @@ class Inbox:
 
 
 _inboxes: dict[int, Inbox] = {}
+
+
+@contextlib.asynccontextmanager
+async def _inline_running(app: Any) -> AsyncIterator[None]:
+    settings = get_settings()
+    tasks: list[asyncio.Task[Any]] = []
+    if settings.zalo_inbox == "inline" and (settings.zalo_oa_secret_key or settings.zalo_signature_mode == "log"):
+        inbox = get_inbox()
+        inbox.start_inline()
+        tasks = [t for t in (inbox.reclaimer, asyncio.create_task(claimers.heartbeat_forever("web"))) if t]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+
+
+def lifespan_hook(app: Any) -> contextlib.AbstractAsyncContextManager[None]:
+    """`phananh serve` with ZALO_INBOX=inline: the inbox's workers start with the app (and take
+    back at once what a dead process left)."""
+    return _inline_running(app)
 
 
 def get_inbox() -> Inbox:

@@ -86,9 +86,14 @@ class ZaloStandIn(Server):
     upload_faults: list[str] = field(default_factory=list)
     refused: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # (error, body) of refused sends
     upload_limit: int = 1024 * 1024  # Zalo's image upload: JPG/PNG, about 1 MB
+    # A crash mid-send: after `stall_after` accepted messages, each further one is accepted (the
+    # person gets it) but its answer is held until `unstall()`: the sender never learns it went out.
+    stall_after: int | None = None
+    stalled: int = 0
 
     def __post_init__(self) -> None:
         Server.__init__(self)
+        self.unstalled = asyncio.Event()
         self.app.router.add_post("/v3.0/oa/message/cs", self.message)
         self.app.router.add_post("/v3.0/oa/message/transaction", self.transaction)
         self.app.router.add_post("/message/template", self.zns_send)
@@ -141,9 +146,16 @@ class ZaloStandIn(Server):
         if request.headers.get("access_token") != self.access_token:
             return web.json_response({"error": -216, "message": "Access token is invalid"})
         self.sends.append(body)
+        number = len(self.sends)
+        if self.stall_after is not None and number > self.stall_after:
+            self.stalled += 1
+            await self.unstalled.wait()
         return web.json_response({"error": 0, "message": "Success",
-                                  "data": {"message_id": f"m{len(self.sends)}",
-                                           "user_id": body["recipient"]["user_id"]}})
+                                  "data": {"message_id": f"m{number}", "user_id": body["recipient"]["user_id"]}})
+
+    def unstall(self) -> None:
+        self.stall_after = None
+        self.unstalled.set()
 
     async def transaction(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -247,12 +259,18 @@ class TelegramStandIn(Server):
     files: dict[str, bytes] = field(default_factory=dict)
     faults: list[str] = field(default_factory=list)  # next sendMessage calls: "5xx", "blocked"
     downloads: int = 0
+    # A crash mid-send (as ZaloStandIn): sendMessage calls after the first `stall_after` are
+    # accepted but their answers held until `unstall()`.
+    stall_after: int | None = None
+    stalled: int = 0
     _next_update: int = 1
+    confirmed: int = 0  # like Telegram: getUpdates with offset N confirms every update before N
     _message_id: int = 1000
 
     def __post_init__(self) -> None:
         Server.__init__(self)
         self.new_update = asyncio.Event()
+        self.unstalled = asyncio.Event()
         self.app.router.add_route("*", "/bot{token}/{method}", self.api)
         self.app.router.add_get("/file/bot{token}/{path:.*}", self.download)
 
@@ -301,13 +319,14 @@ class TelegramStandIn(Server):
             return self.ok({"id": 123, "is_bot": True, "first_name": "PhanAnh", "username": "phananh_bot"})
         if method == "getUpdates":
             offset = int(params.get("offset", 0) or 0)
+            self.confirmed = max(self.confirmed, offset - 1)
             timeout = min(float(params.get("timeout", 0) or 0), 1.0)
-            pending = [u for u in self.updates if u["update_id"] >= offset]
+            pending = [u for u in self.updates if u["update_id"] > self.confirmed]
             if not pending and timeout:
                 self.new_update.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.new_update.wait(), timeout)
-                pending = [u for u in self.updates if u["update_id"] >= offset]
+                pending = [u for u in self.updates if u["update_id"] > self.confirmed]
             return self.ok(pending)
         if method == "sendMessage" and self.faults:
             fault = self.faults.pop(0)
@@ -317,12 +336,25 @@ class TelegramStandIn(Server):
                                           "description": "Forbidden: bot was blocked by the user"}, status=403)
             return web.json_response({"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502)
         if method in ("sendMessage", "sendPhoto"):
-            return self.ok(self._message(params))
+            message = self._message(params)
+            if method == "sendMessage" and self.stall_after is not None \
+                    and len(self.called("sendMessage")) > self.stall_after:
+                self.stalled += 1
+                await self.unstalled.wait()
+            return self.ok(message)
         if method == "getFile":
             file_id = params["file_id"]
             return self.ok({"file_id": file_id, "file_unique_id": "u" + file_id,
                             "file_size": len(self.files.get(file_id, b"")), "file_path": f"photos/{file_id}.jpg"})
         return self.ok(True)  # setMyCommands, deleteWebhook, answerCallbackQuery, ...
+
+    def unstall(self) -> None:
+        self.stall_after = None
+        self.unstalled.set()
+
+    def chat_texts(self) -> list[tuple[str, str]]:
+        """(chat id, text) of every message sent."""
+        return [(str(p.get("chat_id")), p.get("text", "")) for p in self.called("sendMessage")]
 
     async def download(self, request: web.Request) -> web.Response:
         self.downloads += 1

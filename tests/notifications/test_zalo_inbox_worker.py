@@ -70,7 +70,7 @@ async def test_events_are_taken_in_arrival_order(session, zalo) -> None:
 async def test_a_users_events_are_processed_in_order(session, zalo, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[str] = []
 
-    async def fake_process(event, key, receipts=None):
+    async def fake_process(event, key):
         await asyncio.sleep(0.01 if key.endswith("0") else 0)  # the first one is slower
         seen.append(key)
 
@@ -160,7 +160,7 @@ async def test_two_worker_processes_keep_each_persons_order(session, zalo, monke
     await _store_lanes(session, zalo, users=8, each=5)
     seen: dict[str, list[int]] = {}
 
-    async def fake_process(event, key, receipts=None):
+    async def fake_process(event, key):
         await asyncio.sleep(0.001 * (hash(key) % 3))
         seen.setdefault(event["sender"]["id"], []).append(int(key.rsplit("-", 1)[1]))
 
