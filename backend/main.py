@@ -23,6 +23,7 @@ from backend.core.headers import SecurityHeaders
 from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
 from backend.notifications import channels, email
+from backend.reports import delivery as report_delivery
 from bot.dialogue import scheduled as dialogue_jobs
 from bot.telegram import render as telegram
 from bot.zalo import delivery as zalo_delivery
@@ -71,6 +72,7 @@ def install_edges() -> None:
     channels.register("zalo", zalo_delivery.send_outbox, recover=zalo_worker.recover)
     channels.register("telegram", telegram.send_notification, recover=telegram.recover)
     channels.register("email", email.send_messages)  # staff alerts
+    channels.on_failure(report_delivery.delivery_failed)  # a report's citizen not told: staff see it
     jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)
 
 

@@ -28,8 +28,19 @@ Sender = Callable[[str, list[OutgoingMessage]], Awaitable[Any]]
 # Finishes what a dead process left half-way; returns counts for the job's log.
 Recovery = Callable[[], Awaitable[dict[str, int]]]
 
+# What the domain does with a row the outbox gave up on (a timeline entry, a call-back task):
+# called with the session and the failed Outbox row, before the commit.
+FailureHook = Callable[[Any, Any], Awaitable[None]]
+
 SENDERS: dict[str, Sender] = {}
 RECOVERIES: dict[str, Recovery] = {}
+FAILURE_HOOKS: list[FailureHook] = []
+
+
+def on_failure(hook: FailureHook) -> None:
+    """Run `hook(session, row)` when a row fails for good; registering the same hook again is a no-op."""
+    if hook not in FAILURE_HOOKS:
+        FAILURE_HOOKS.append(hook)
 
 
 def register(channel: str, sender: Sender, *, recover: Recovery | None = None) -> None:

@@ -1,7 +1,7 @@
 """Deliver the outbox: claim due rows, render them in the citizen's language, send them on their
 channel one message at a time, each recorded right after its send returns (`parts_sent`: a crash
 repeats at most the one message in flight), retry with capped exponential backoff, and give up
-(visible to staff on the report) after MAX_ATTEMPTS or a final channel error.
+(the registered failure hooks tell staff on the report) after MAX_ATTEMPTS or a final channel error.
 
 A claim is a lease (LEASE) stamped with the sender's worker id (backend/core/claimers.py): the
 rows of a sender that is provably dead (killed, restarted; silent for 15 s on another host) are
@@ -19,10 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import backend.models  # noqa: F401  (every table mapped: a job may run in a bare process)
 from backend.citizens.models import Citizen
 from backend.core import claimers
-from backend.core.actor import Actor
 from backend.core.db import get_sessionmaker, utcnow
 from backend.notifications import receipts
-from backend.notifications.channels import SENDERS, DeliveryError, Sender
+from backend.notifications.channels import FAILURE_HOOKS, SENDERS, DeliveryError, Sender
 from backend.notifications.messages import OutgoingMessage
 from backend.notifications.models import Outbox
 from backend.notifications.service import MAX_ATTEMPTS, backoff
@@ -216,30 +215,11 @@ async def _failed(session: AsyncSession, row: Outbox, error: str, *, final: bool
     if final or row.attempts >= MAX_ATTEMPTS:
         row.status = "failed"
         log.warning("outbox %s to %s:%s failed for good: %s", row.id, row.channel, row.recipient, error)
-        await _tell_staff(session, row)
+        for hook in FAILURE_HOOKS:  # the report's timeline and call-back task (backend/reports/delivery.py)
+            await hook(session, row)
         return "failed"
     row.next_attempt_at = retry_at or utcnow() + backoff(row.attempts)
     return "retry"
-
-
-async def _tell_staff(session: AsyncSession, row: Outbox) -> None:
-    """A non-public timeline entry, so staff see on the report that the citizen was not told."""
-    if row.report_id is None:
-        return
-    from backend.reports.models import Report
-    from backend.reports.questions import open_callback
-    from backend.reports.timeline import add_event
-
-    report = await session.get(Report, row.report_id)
-    if report is not None:
-        add_event(session, report, Actor.system(), "notify_failed", public=False,
-                  note=f"Không gửi được tin '{row.kind}' cho người dân qua {row.channel}: {row.last_error}",
-                  data={"outbox": row.id, "kind": row.kind})
-        if row.citizen_id is None or row.kind == STAFF_ALERT:
-            return
-        # Nothing reached the person: the hotline calls them (the report page lists the task).
-        await open_callback(session=session, report=report, reason="unreachable",
-                            note=f"Không nhắn được tin '{row.kind}' qua {row.channel}: {(row.last_error or '')[:300]}")
 
 
 async def queue_reply(session: AsyncSession, *, citizen: Citizen, messages: list[OutgoingMessage],
