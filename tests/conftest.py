@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from aiosmtpd.controller import Controller
 from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -343,3 +344,29 @@ def fresh_rate_limits() -> Iterator[None]:
 
     ratelimit.reset()
     yield
+
+
+# ---------------------------------------------------------------- a real SMTP server
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp() -> Iterator[Inbox]:
+    """A real SMTP server on 127.0.0.1, with SMTP_URL pointing at it for one test."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    _reset_settings(SMTP_URL=f"smtp://127.0.0.1:{port}")
+    yield inbox
+    controller.stop()
+    os.environ.pop("SMTP_URL", None)
+    _reset_settings()

@@ -49,6 +49,8 @@ def render(row: Outbox, lang: str = "vi") -> list[OutgoingMessage]:
         return [OutgoingMessage(str(p.get("text", "")))]
     if row.kind == "reply":  # a chat reply that could not be sent at once
         return [OutgoingMessage.from_dict(m) for m in p.get("messages", [])]
+    if row.channel == "email":  # to a reporter's address: one letter, links instead of buttons
+        return [_email(row.kind, p, code, lang)]
     messages = _render(row.kind, p, code, lang)
     for message in messages:  # about the person's report: may go another way past a chat window
         message.notice = {"kind": row.kind, "code": code, "status": p.get("status", ""), "note": p.get("note")}
@@ -79,6 +81,20 @@ def _render(kind: str, p: dict[str, Any], code: str, lang: str) -> list[Outgoing
     if kind == "closed":
         return [OutgoingMessage(t("n_closed", lang, code=code))]
     return [OutgoingMessage(t("n_other", lang, code=code, status=status_label(str(p.get("status", "")), lang)))]
+
+
+def _email(kind: str, p: dict[str, Any], code: str, lang: str) -> OutgoingMessage:
+    """A notice as an e-mail (the first line is the subject): no chat hints or buttons; the
+    report's public page, and the rating page once it is resolved."""
+    if kind == "resolved":
+        text = t("n_resolved", lang, code=code, note=p.get("note") or "").rstrip()
+        if p.get("rate_url"):
+            text += "\n" + t("e_rate", lang, url=p["rate_url"])
+    else:
+        text = _render(kind, p, code, lang)[0].text
+    if p.get("page_url"):
+        text += "\n" + t("e_page", lang, url=p["page_url"])
+    return OutgoingMessage(text + t("e_footer", lang))
 
 
 async def _claim(session: AsyncSession, limit: int, now: datetime, citizen_id: int | None,

@@ -57,6 +57,16 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Rate it from 1 (very poor) to 5 (very good): type a digit or tap a button.",
     ),
     "n_rating_link": ("\nHoặc đánh giá trên trang: {url}", "\nOr rate it on the web: {url}"),
+    # --- e-mail to a reporter who gave an address (Open311 `email`) ---------------------------------
+    "e_page": ("\nTheo dõi phản ánh: {url}", "\nFollow the report: {url}"),
+    "e_rate": (
+        "\nBạn hài lòng với kết quả chứ? Đánh giá từ 1 đến 5 sao tại: {url}",
+        "\nAre you happy with the result? Rate it from 1 to 5 stars at: {url}",
+    ),
+    "e_footer": (
+        "\n\n-- \nThư tự động của hệ thống tiếp nhận phản ánh hiện trường. Vui lòng không trả lời thư này.",
+        "\n\n-- \nAn automatic message of the field-report service. Please do not reply.",
+    ),
     "none": ("(chưa có)", "(none yet)"),
 }
 

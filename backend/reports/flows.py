@@ -8,7 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.citizens.models import Citizen
+from backend.core.config import get_settings
 from backend.notifications import service as notification_service
+from backend.reports.links import rating_link
 from backend.reports.models import Attachment, Report, Status, Supporter
 
 # status reached -> message kind sent to the reporter
@@ -44,7 +46,24 @@ async def _recipients(session: AsyncSession, report: Report, with_supporters: bo
     return people
 
 
+def _page_url(report: Report) -> str:
+    return f"{get_settings().base_url.rstrip('/')}/reports/{report.code}"
+
+
+async def _email_reporter(session: AsyncSession, report: Report, kind: str, payload: dict[str, Any],
+                          dedupe_key: str) -> None:
+    """A reporter who left only an e-mail address (Open311 `email`) hears by e-mail."""
+    if not report.reporter_email or report.citizen_id is not None:
+        return
+    payload = {**payload, "page_url": _page_url(report)}
+    if kind == "resolved":
+        payload["rate_url"] = rating_link(report.code)
+    await notification_service.enqueue_email(session=session, address=report.reporter_email, kind=kind,
+                                             payload=payload, report_id=report.id, dedupe_key=f"{dedupe_key}:email")
+
+
 async def report_created_flow(*, session: AsyncSession, report: Report) -> None:
+    await _email_reporter(session, report, "received", _payload(report), f"{report.code}:received")
     for citizen in await _recipients(session, report, with_supporters=False):
         await notification_service.enqueue(
             session=session,
@@ -82,6 +101,7 @@ async def report_status_changed_flow(
             extra["photo"] = {"sha256": photo.sha256, "content_type": photo.content_type, "id": photo.id}
     event_count = report.reopen_count
     supporters = report.status == Status.resolved
+    await _email_reporter(session, report, kind, _payload(report, **extra), f"{report.code}:{kind}:{event_count}")
     for citizen in await _recipients(session, report, with_supporters=supporters):
         if citizen.id == told:
             continue
@@ -99,6 +119,8 @@ async def report_merged_flow(*, session: AsyncSession, report: Report) -> None:
     """A report merged into another: its reporter (now a supporter of the original) hears which
     report carries on, and will hear that one's result."""
     original = await session.get(Report, report.duplicate_of_id) if report.duplicate_of_id else None
+    await _email_reporter(session, report, "merged", _payload(report, original=original.code if original else None),
+                          f"{report.code}:merged")
     for citizen in await _recipients(session, report, with_supporters=False):
         await notification_service.enqueue(
             session=session,

@@ -3,45 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import os
-from collections.abc import Iterator
 from email import message_from_bytes
 from email.header import decode_header, make_header
 
-import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from backend.catalog.models import Agency
-from backend.core.config import get_settings
 from backend.notifications.models import Outbox
 from backend.notifications.sender import deliver_due
 from backend.notifications.staff import STAFF_ALERT, alert_staff
-from backend.testing.pgserver import free_port
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp() -> Iterator[Inbox]:
-    """A real SMTP server on 127.0.0.1, with SMTP_URL pointing at it for one test."""
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    os.environ["SMTP_URL"] = f"smtp://127.0.0.1:{port}"
-    get_settings.cache_clear()
-    yield inbox
-    controller.stop()
-    os.environ.pop("SMTP_URL", None)
-    get_settings.cache_clear()
 
 
 async def agency_id(session, code: str) -> int:
