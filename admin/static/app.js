@@ -89,8 +89,10 @@
     var checkNearby = debounce(function () {
       if (address.value.trim().length < 4) { nearby.hidden = true; return; }
       getJSON("/admin/api/nearby?address=" + encodeURIComponent(address.value) + "&category=" + encodeURIComponent(select.value)).then(function (d) {
-        if (!d || !d.items.length) { nearby.hidden = true; return; }
-        nearby.innerHTML = "<strong>Có phản ánh tương tự đang mở gần đó:</strong> " + d.items.map(function (r) {
+        if (!d) { nearby.hidden = true; return; }
+        var place = d.place && d.place.precision_label ? "<p>Vị trí tìm được: " + esc(d.place.precision_label) + "</p>" : "";
+        if (!d.items.length) { nearby.innerHTML = place; nearby.hidden = !place; return; }
+        nearby.innerHTML = place + "<strong>Có phản ánh tương tự đang mở gần đó:</strong> " + d.items.map(function (r) {
           return '<a href="/admin/reports/' + esc(r.code) + '" target="_blank">' + esc(r.code) + "</a> (" + esc(r.category) + ": " + esc(r.description) + ")";
         }).join("; ");
         nearby.hidden = false;

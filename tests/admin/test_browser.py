@@ -85,6 +85,7 @@ def test_the_hotline_files_a_phone_report_with_the_category_pre_filled(page, sit
     assert "máy gợi ý" in page.locator("#nlu-hint").inner_text()
     page.locator("#address").press_sequentially("120 Lê Duẩn, phường Tân Lập", delay=5)
     page.wait_for_selector("#nearby:not([hidden])")  # a similar open report nearby
+    expect(page.locator("#nearby")).to_contain_text("Vị trí tìm được: tâm phường")  # how precise the point is
     shot(page, "hotline")
     page.click("#submit")
     code = page.locator("#created-code").inner_text()
