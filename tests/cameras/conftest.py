@@ -154,7 +154,8 @@ def jpeg(color: tuple[int, int, int] = (200, 40, 40)) -> bytes:
 @pytest.fixture
 def candidate(cameras: AsyncSession) -> Callable[..., Any]:
     """A pending candidate (a car 15 minutes on Ngã Sáu's sidewalk), with a snapshot unless told."""
-    from datetime import timedelta
+    from datetime import UTC, timedelta
+    from zoneinfo import ZoneInfo
 
     from backend.cameras import service, snapshots
     from backend.cameras.frigate import Observation
@@ -162,7 +163,14 @@ def candidate(cameras: AsyncSession) -> Callable[..., Any]:
 
     async def make(camera: str = NGA_SAU, label: str = "car", zone: str = "via_he", snapshot: bool = True,
                    minutes: int = 15) -> int:
-        start = utcnow() - timedelta(minutes=minutes + 5)
+        # The rules have hours of the day: the event ends at the last 11:00 local time (Ngã Sáu's
+        # and the market's daytime rules match it whatever time the suite runs).
+        local = ZoneInfo("Asia/Ho_Chi_Minh")
+        now = utcnow().astimezone(local)
+        end = now.replace(hour=11, minute=0, second=0, microsecond=0)
+        if end > now:
+            end -= timedelta(days=1)
+        start = (end - timedelta(minutes=minutes)).astimezone(UTC)
         obs = Observation(source="frigate", event_id=uuid.uuid4().hex, camera=camera, label=label, score=0.9,
                           top_score=0.9, start_time=start, last_time=start + timedelta(minutes=minutes),
                           end_time=start + timedelta(minutes=minutes), zones=[zone], has_snapshot=snapshot)

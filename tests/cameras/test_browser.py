@@ -78,8 +78,14 @@ def test_an_operator_confirms_and_dismisses_camera_candidates_in_the_browser(bro
         page.click("a.chip:has-text('Chờ xác minh')")
         page.wait_for_selector("article.candidate")
         assert page.locator("article.candidate").count() == 3
-        page.wait_for_function("[...document.querySelectorAll('article.candidate img')]"
-                               ".every(i => i.complete && i.naturalWidth === 640)")
+        # Polled from here: wait_for_function's in-page polling evaluates a string, which the CSP refuses.
+        loaded = ("[...document.querySelectorAll('article.candidate img')]"
+                  ".every(i => i.complete && i.naturalWidth === 640)")
+        for _ in range(100):
+            if page.evaluate(loaded):
+                break
+            page.wait_for_timeout(100)
+        assert page.evaluate(loaded), "the snapshots did not load"
         DOCS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(DOCS / "cameras-queue.png"), full_page=True)
 

@@ -25,7 +25,8 @@ async def _file(app: Any) -> str:
         response = await client.post("/open311/v2/requests.json", data={
             "service_code": "littering", "description": "Rác đổ đầy gốc cây ven đường", "api_key": key, **POINT})
     assert response.status_code == 200, response.text
-    return str(response.json()[0]["service_notice"])
+    notice = str(response.json()[0]["service_notice"])  # "Đã chuyển <agency>"
+    return notice.removeprefix("Đã chuyển ")
 
 
 async def _route_littering_elsewhere(app: Any, current_name: str) -> str:
