@@ -58,6 +58,12 @@ for key in ("TELEGRAM_BOT_TOKEN", "ZALO_APP_ID", "ZALO_ACCESS_TOKEN", "REDIS_URL
     os.environ.pop(key, None)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Rasa server test first: it trains for minutes, and with `-n 2` the other worker runs
+    the rest of the suite meanwhile instead of waiting for it at the end."""
+    items.sort(key=lambda item: 0 if item.get_closest_marker("rasa") else 1)
+
+
 # ---------------------------------------------------------------- PostgreSQL server
 
 
