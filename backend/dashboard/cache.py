@@ -22,12 +22,15 @@ from backend.reports.models import Report, ReportEvent
 
 _entries: dict[tuple[Any, ...], tuple[float, tuple[int, int, int], Any]] = {}
 _locks: dict[tuple[Any, ...], asyncio.Lock] = {}
+# The report list's count of the closed days (reports.queries.count_all), per database and rollup state.
+rolled_totals: dict[tuple[Any, ...], int] = {}
 
 
 def clear() -> None:
     """Forget everything (tests empty the tables between cases)."""
     _entries.clear()
     _locks.clear()
+    rolled_totals.clear()
 
 
 async def version(session: AsyncSession) -> tuple[int, int, int]:

@@ -18,6 +18,7 @@ from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.core.errors import NotFound, ValidationFailed
+from backend.dashboard import cache
 from backend.dashboard.models import ReportDailyStats
 from backend.dashboard.service import day_bounds
 from backend.reports.models import OPEN_SQL, OPEN_STATUSES, Report, Status, Supporter
@@ -137,11 +138,16 @@ async def count_all(*, session: AsyncSession) -> int:
     (`report_daily_stats.received`: every report counted once, on its local day of creation; a
     day is closed once a later day is rolled) plus the reports created since (the created_at
     index). Before the first rollup: a plain count."""
-    last = await session.scalar(select(func.max(ReportDailyStats.day)))
+    last, newest = (await session.execute(select(func.max(ReportDailyStats.day), func.max(ReportDailyStats.id)))).one()
     if last is None:
         return await session.scalar(select(func.count()).select_from(Report)) or 0
-    rolled = await session.scalar(select(func.coalesce(func.sum(ReportDailyStats.received), 0))
-                                  .where(ReportDailyStats.day < last)) or 0
+    key = (get_settings().database_url, last, newest)  # a rollup run rewrites its days: new ids
+    rolled = cache.rolled_totals.get(key)
+    if rolled is None:
+        rolled = int(await session.scalar(select(func.coalesce(func.sum(ReportDailyStats.received), 0))
+                                          .where(ReportDailyStats.day < last)) or 0)
+        cache.rolled_totals.clear()
+        cache.rolled_totals[key] = rolled
     since = await session.scalar(select(func.count()).select_from(Report)
                                  .where(Report.created_at >= day_bounds(last)[0])) or 0
     return int(rolled) + int(since)
