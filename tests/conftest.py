@@ -148,10 +148,12 @@ async def session(db_url: str) -> AsyncIterator[AsyncSession]:
     """A session on a migrated, seeded database; everything but reference data is emptied first."""
     from backend.catalog import service as catalog_service
     from backend.core.db import get_sessionmaker
+    from backend.dashboard import cache as dashboard_cache
     from backend.geo import service as geo_service
 
     catalog_service.invalidate_cache()
     geo_service.invalidate_cache()
+    dashboard_cache.clear()
     maker = get_sessionmaker()
     async with maker() as s:
         await empty_mutable_tables(s)

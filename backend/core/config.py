@@ -83,6 +83,7 @@ class Settings(BaseSettings):
     smtp_from: str = "PhanAnh IOC <no-reply@localhost>"
     scheduler_enabled: bool = True
     catalog_check_seconds: float = 5.0  # an admin's catalog edit reaches the processes of other hosts within this
+    dashboard_cache_seconds: float = 5.0  # the IOC screen's figures are reused this long at most (0: never)
 
     # Cameras (backend/cameras): MQTT_URL unset = no ingest; CAMERA_WEBHOOK_SECRET unset = webhook refuses all
     mqtt_url: str | None = None

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Agency, Area, Category
 from backend.core.db import utcnow
-from backend.dashboard import modules
+from backend.dashboard import cache, modules
 from backend.dashboard.models import ReportDailyStats as S
 from backend.dashboard.service import local_day
 from backend.dashboard.summary import Scope, open_clause, reports_query, stats_query
 from backend.reports.models import Report
 
 MAP_LIMIT = 3000
+CACHE_SECONDS = 60.0  # capped by DASHBOARD_CACHE_SECONDS; a new report or a rollup run refreshes at once
 
 
 def _today() -> date:
@@ -86,7 +87,15 @@ async def satisfaction_trend(*, session: AsyncSession, scope: Scope, weeks: int 
 
 
 async def map_points(*, session: AsyncSession, scope: Scope, limit: int = MAP_LIMIT) -> list[dict[str, Any]]:
-    """Open reports with a place, newest first (the screen shows at most `limit`)."""
+    """Open reports with a place, newest first (the screen shows at most `limit`); reused for a few
+    seconds while no report changes (cache.py)."""
+    async def compute() -> list[dict[str, Any]]:
+        return await _map_points(session=session, scope=scope, limit=limit)
+
+    return list(await cache.cached(session, ("map", scope.agency_id, limit), CACHE_SECONDS, compute))
+
+
+async def _map_points(*, session: AsyncSession, scope: Scope, limit: int) -> list[dict[str, Any]]:
     now = utcnow()
     rows = await session.execute(
         reports_query(scope, Report.code, Report.latitude, Report.longitude, Report.due_at, Report.status,
@@ -99,13 +108,23 @@ async def map_points(*, session: AsyncSession, scope: Scope, limit: int = MAP_LI
             for code, lat, lon, due, status, cat, cat_name in rows]
 
 
+async def rollup_charts(*, session: AsyncSession, scope: Scope) -> dict[str, Any]:
+    """The charts read from `report_daily_stats` (reused while no rollup ran: cache.py)."""
+    async def compute() -> dict[str, Any]:
+        return {
+            "daily": await daily(session=session, scope=scope),
+            "by_category": await by_category(session=session, scope=scope),
+            "by_ward": await by_ward(session=session, scope=scope),
+            "on_time_by_agency": await on_time_by_agency(session=session, scope=scope),
+            "satisfaction": await satisfaction_trend(session=session, scope=scope),
+        }
+
+    return dict(await cache.cached(session, ("charts", scope.agency_id, _today()), CACHE_SECONDS, compute))
+
+
 async def charts(*, session: AsyncSession, scope: Scope) -> dict[str, Any]:
     return {
-        "daily": await daily(session=session, scope=scope),
-        "by_category": await by_category(session=session, scope=scope),
-        "by_ward": await by_ward(session=session, scope=scope),
-        "on_time_by_agency": await on_time_by_agency(session=session, scope=scope),
-        "satisfaction": await satisfaction_trend(session=session, scope=scope),
+        **await rollup_charts(session=session, scope=scope),
         "traffic": await modules.traffic_today(session=session),
         "indicators": await modules.indicators_vs_target(session=session),
     }

@@ -11,13 +11,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Float, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from backend.cameras.models import Camera, CameraIncident
 from backend.catalog.models import Agency
 from backend.core.db import utcnow
 from backend.core.errors import ValidationFailed
+from backend.dashboard import cache
 from backend.dashboard.summary import Scope, open_clause, reports_query
 from backend.monitoring.public_services.models import DossierStats
 from backend.monitoring.sites.models import Site, SiteIncident
@@ -47,6 +50,43 @@ def classify(start: datetime, due: datetime | None, now: datetime) -> str:
     return "on_time"
 
 
+class epoch(FunctionElement[float]):
+    """Seconds since 1970 of a UTC timestamp column, on PostgreSQL and SQLite alike."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch, "postgresql")
+def _epoch_pg(element: epoch, compiler: Any, **kw: Any) -> str:
+    return f"date_part('epoch', {compiler.process(element.clauses, **kw)})"  # float8: faster than extract's numeric
+
+
+@compiles(epoch)
+def _epoch_sqlite(element: epoch, compiler: Any, **kw: Any) -> str:  # SQLite stores naive UTC text
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+def report_class(now: datetime) -> Any:
+    """`classify` as one SQL expression over reports (so the database counts per class: the
+    open reports are never loaded one by one)."""
+    start, due, at = epoch(Report.created_at), epoch(Report.due_at), literal(now.timestamp())
+    allowed = case((due - start > 1.0, due - start), else_=1.0)
+    return case((Report.due_at.is_(None), "on_time"), (at - start > 3 * allowed, "late_x3"), (at > due, "late"),
+                (due - at < NEARLY_SHARE * allowed, "nearly_late"), else_="on_time")
+
+
+async def report_counts(*, session: AsyncSession, scope: Scope, now: datetime) -> dict[int | None, dict[str, int]]:
+    """Open reports per agency and class, counted by the database (ix_reports_open_cover)."""
+    cls = report_class(now).label("cls")
+    out: dict[int | None, dict[str, int]] = {}
+    for agency_id, name, n in await session.execute(
+            reports_query(scope, Report.agency_id, cls, func.count()).where(open_clause())
+            .group_by(Report.agency_id, cls)):
+        out.setdefault(agency_id, dict.fromkeys(CLASSES, 0))[name] = int(n)
+    return out
+
+
 def _row(agency: tuple[str, str] | None) -> dict[str, Any]:
     return {"agency": agency[1] if agency else None, "agency_code": agency[0] if agency else None,
             **dict.fromkeys(CLASSES, 0)}
@@ -63,6 +103,21 @@ async def report_items(*, session: AsyncSession, scope: Scope, now: datetime) ->
     return [{"source": "reports", "ref": code, "agency_id": agency_id, "opened_at": created, "due_at": due,
              "class": classify(created, due, now), "url": f"/admin/reports/{code}"}
             for code, agency_id, created, due in rows]
+
+
+async def _report_cell(*, session: AsyncSession, scope: Scope, cls: str | None, agency_id: int | None,
+                       limit: int) -> list[dict[str, Any]]:
+    """The open reports of one SLA cell, by deadline, the class filtered by the database."""
+    now = utcnow()
+    query = reports_query(scope, Report.code, Report.agency_id, Report.created_at, Report.due_at).where(open_clause())
+    if cls is not None:
+        query = query.where(report_class(now) == cls)
+    if agency_id is not None:
+        query = query.where(Report.agency_id == agency_id)
+    rows = await session.execute(query.order_by(Report.due_at.is_(None), Report.due_at, Report.id).limit(limit))
+    return [{"source": "reports", "ref": code, "agency_id": agency, "opened_at": created, "due_at": due,
+             "class": classify(created, due, now), "url": f"/admin/reports/{code}"}
+            for code, agency, created, due in rows]
 
 
 async def site_items(*, session: AsyncSession, scope: Scope, now: datetime) -> list[dict[str, Any]]:
@@ -110,11 +165,21 @@ async def items(*, session: AsyncSession, scope: Scope, source: str,
 
 
 async def sla_view(*, session: AsyncSession, scope: Scope, now: datetime | None = None) -> dict[str, Any]:
-    """Per source and agency: counts per class, and the totals."""
+    """Per source and agency: counts per class, and the totals (the reports' counts reused for a
+    few seconds while no report changes, unless `now` is given: cache.py)."""
+    fixed = now is not None
     now = now or utcnow()
     names = await _agencies(session)
     out: dict[str, Any] = {}
-    for source in ("reports", "sites", "cameras"):
+    async def compute() -> dict[int | None, dict[str, int]]:
+        return await report_counts(session=session, scope=scope, now=now)
+
+    counted = await compute() if fixed else await cache.cached(session, ("sla", scope.agency_id), 10.0, compute)
+    reports: dict[int | None, dict[str, Any]] = {}
+    for agency_id, counts in counted.items():
+        reports[agency_id] = {**_row(names.get(agency_id) if agency_id else None), **counts}
+    out["reports"] = _finish(reports)
+    for source in ("sites", "cameras"):
         table: dict[int | None, dict[str, Any]] = {}
         for item in await items(session=session, scope=scope, source=source, now=now):
             row = table.setdefault(item["agency_id"], _row(names.get(item["agency_id"]) if item["agency_id"] else None))
@@ -146,8 +211,11 @@ async def drill(*, session: AsyncSession, scope: Scope, source: str, cls: str | 
         agency_id = await session.scalar(select(Agency.id).where(Agency.code == agency))
         if agency_id is None:
             raise ValidationFailed("Không có đơn vị này", field="agency")
-    found = [i for i in await items(session=session, scope=scope, source=source)
-             if (cls is None or i["class"] == cls) and (agency_id is None or i["agency_id"] == agency_id)]
+    if source == "reports":
+        found = await _report_cell(session=session, scope=scope, cls=cls, agency_id=agency_id, limit=limit)
+    else:
+        found = [i for i in await items(session=session, scope=scope, source=source)
+                 if (cls is None or i["class"] == cls) and (agency_id is None or i["agency_id"] == agency_id)]
     found.sort(key=lambda i: (i["due_at"] is None, i["due_at"] or i["opened_at"]))
     names = await _agencies(session)
     return [{**i, "agency": names[i["agency_id"]][1] if i["agency_id"] in names else None,

@@ -18,6 +18,9 @@ from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.core.errors import NotFound, ValidationFailed
+from backend.dashboard import cache
+from backend.dashboard.models import ReportDailyStats
+from backend.dashboard.service import day_bounds
 from backend.reports.models import OPEN_SQL, OPEN_STATUSES, Report, Status, Supporter
 from backend.reports.policy import can_see
 from backend.reports.store import normalize_code
@@ -123,11 +126,40 @@ def _search(q: str) -> tuple[str, Any]:
 SEARCH_COUNT_CAP = 1000
 
 
+def _unfiltered(flt: ReportFilter, actor: Actor) -> bool:
+    """No filter and no officer scope: the count is every report."""
+    officer = actor.user is not None and actor.user.role == Role.officer
+    return not officer and not any(
+        (flt.status, flt.category, flt.agency, flt.area, flt.channel, flt.q and flt.q.strip(), flt.overdue is not None))
+
+
+async def count_all(*, session: AsyncSession) -> int:
+    """Every report, without counting a million index entries: the days the rollup has closed
+    (`report_daily_stats.received`: every report counted once, on its local day of creation; a
+    day is closed once a later day is rolled) plus the reports created since (the created_at
+    index). Before the first rollup: a plain count."""
+    last, newest = (await session.execute(select(func.max(ReportDailyStats.day), func.max(ReportDailyStats.id)))).one()
+    if last is None:
+        return await session.scalar(select(func.count()).select_from(Report)) or 0
+    key = (get_settings().database_url, last, newest)  # a rollup run rewrites its days: new ids
+    rolled = cache.rolled_totals.get(key)
+    if rolled is None:
+        rolled = int(await session.scalar(select(func.coalesce(func.sum(ReportDailyStats.received), 0))
+                                          .where(ReportDailyStats.day < last)) or 0)
+        cache.rolled_totals.clear()
+        cache.rolled_totals[key] = rolled
+    since = await session.scalar(select(func.count()).select_from(Report)
+                                 .where(Report.created_at >= day_bounds(last)[0])) or 0
+    return int(rolled) + int(since)
+
+
 async def count_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter) -> int:
     if flt.q and flt.q.strip() and _search(flt.q)[0] == "text":
         inner = _filtered(select(Report.id), flt, actor).limit(SEARCH_COUNT_CAP + 1).subquery()
         return await session.scalar(select(func.count()).select_from(inner)) or 0
-    return await session.scalar(_filtered(select(func.count(Report.id)), flt, actor)) or 0
+    if _unfiltered(flt, actor):
+        return await count_all(session=session)
+    return await session.scalar(_filtered(select(func.count()).select_from(Report), flt, actor)) or 0
 
 
 async def list_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter) -> tuple[Sequence[Report], int]:
@@ -139,9 +171,14 @@ async def list_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter
     order = [SORTS[flt.sort], Report.id.desc()]
     if flt.sort.lstrip("-") == "due_at" and not flt.status:  # by deadline: open reports first, closed last
         order.insert(0, case((Report.status.in_(OPEN_STATUSES), 0), else_=1))
-    stmt = _filtered(select(Report), flt, actor).order_by(*order)
-    items = (await session.scalars(stmt.limit(flt.limit).offset(flt.offset))).all()
-    return items, total
+    # The page's ids first (from the indexes alone when the filters allow: ix_reports_created_id
+    # for the default order, at any offset), then only those rows.
+    ids = (await session.scalars(
+        _filtered(select(Report.id), flt, actor).order_by(*order).limit(flt.limit).offset(flt.offset))).all()
+    if not ids:
+        return [], total
+    rows = {r.id: r for r in (await session.scalars(select(Report).where(Report.id.in_(ids)))).all()}
+    return [rows[i] for i in ids if i in rows], total
 
 
 async def reports_of_citizen(*, session: AsyncSession, citizen: Citizen, limit: int = 5) -> Sequence[Report]:
