@@ -108,6 +108,20 @@ async def user_role(request: Request, session: SessionDep, user: StaffUser, user
     return done("users")
 
 
+@router.post("/users/{user_id}/contacts")
+async def user_contacts(request: Request, session: SessionDep, user: StaffUser, user_id: Id, form: Form) -> Response:
+    """Where staff alerts (escalations, IOC incidents) reach this person; an empty field clears it."""
+    require(user, Role.admin)
+    target = await session.get(User, user_id)
+    if target is None:
+        raise NotFound("Không tìm thấy tài khoản")
+    await staff_service.set_contacts(session=session, username=target.username, email=_text(form, "email"),
+                                     telegram_chat_id=_text(form, "telegram_chat_id"),
+                                     zalo_user_id=_text(form, "zalo_user_id"))
+    audit(session, request, user, "user_contacts", target.username)
+    return done("users")
+
+
 @router.get("/agencies")
 async def agencies(request: Request, session: SessionDep, user: StaffUser, saved: str = "") -> Response:
     require(user, *MANAGERS)

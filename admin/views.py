@@ -80,8 +80,22 @@ async def logout(request: Request, session: SessionDep, user: StaffUser, form: F
 
 
 @router.get("/password")
-async def password_page(request: Request, user: StaffUser) -> Response:
-    return render(request, "password.html", error="")
+async def password_page(request: Request, user: StaffUser, saved: str = "") -> Response:
+    return render(request, "password.html", error="", contact_error="", saved=saved)
+
+
+@router.post("/account/contacts")
+async def own_contacts(request: Request, session: SessionDep, user: StaffUser, form: Form) -> Response:
+    """A staff member's own channels for alerts (the same rules as `phananh user contact`)."""
+    try:
+        await staff_service.set_contacts(
+            session=session, username=user.username, email=str(form.get("email", "")),
+            telegram_chat_id=str(form.get("telegram_chat_id", "")), zalo_user_id=str(form.get("zalo_user_id", "")))
+    except ValidationFailed as exc:  # nothing was changed
+        return render(request, "password.html", status_code=400, error="", contact_error=exc.message, saved="",
+                      typed=dict(form))
+    audit(session, request, user, "user_contacts", user.username)
+    return RedirectResponse("/admin/password?saved=1", status_code=303)
 
 
 @router.post("/password")
@@ -92,7 +106,8 @@ async def password_change(request: Request, session: SessionDep, user: StaffUser
             raise ValidationFailed("Hai lần nhập mật khẩu mới không khớp")
         await staff_service.change_password(session=session, user=user, old=str(form.get("old", "")), new=new)
     except (AuthenticationFailed, ValidationFailed) as exc:
-        return render(request, "password.html", status_code=400, error=exc.message.split(" / ")[0])
+        return render(request, "password.html", status_code=400, error=exc.message.split(" / ")[0],
+                      contact_error="", saved="")
     audit(session, request, user, "password_change", user.username)
     response = RedirectResponse(f"/admin/login?msg={quote(texts.PASSWORD_CHANGED)}", status_code=303)
     await auth.end_session(request, response, session)

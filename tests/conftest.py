@@ -52,6 +52,8 @@ os.environ.update(
         "SCHEDULER_ENABLED": "false",
         "NLU_BACKEND": "builtin",
         "GEOCODER": "offline",
+        # Live test servers start cold (tests/core/test_warm_up.py covers the warm-up itself).
+        "WARM_UP": "false",
     }
 )
 for key in ("TELEGRAM_BOT_TOKEN", "ZALO_APP_ID", "ZALO_ACCESS_TOKEN", "REDIS_URL", "DATABASE_URL"):

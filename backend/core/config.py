@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     smtp_from: str = "PhanAnh IOC <no-reply@localhost>"
     scheduler_enabled: bool = True
+    # Load the NLU model, the catalog and the gazetteer and open database connections before the
+    # first request (a cold worker's first reports otherwise wait seconds for them).
+    warm_up: bool = True
     catalog_check_seconds: float = 5.0  # an admin's catalog edit reaches the processes of other hosts within this
     dashboard_cache_seconds: float = 5.0  # the IOC screen's figures are reused this long at most (0: never)
 

@@ -174,25 +174,27 @@ async def set_contacts(
     *, session: AsyncSession, username: str, email: str | None = None, telegram_chat_id: str | None = None,
     zalo_user_id: str | None = None,
 ) -> User:
-    """Where staff alerts reach this person; an empty string clears a contact, None keeps it."""
+    """Where staff alerts reach this person; an empty string clears a contact, None keeps it. Every
+    value is checked before any is changed (a refused edit changes nothing)."""
     user = await session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no staff account {username}")
-    if email is not None:
-        email = email.strip()
-        if email and not EMAIL.match(email):
-            raise ValidationFailed(f"not an e-mail address: {email}", field="email")
-        user.email = email or None
-    if telegram_chat_id is not None:
-        telegram_chat_id = telegram_chat_id.strip()
-        if telegram_chat_id and not re.fullmatch(r"-?\d{1,20}", telegram_chat_id):
-            raise ValidationFailed("a Telegram chat id is a number (the bot's chat with this person)",
-                                   field="telegram_chat_id")
-        user.telegram_chat_id = telegram_chat_id or None
-    if zalo_user_id is not None:
-        zalo_user_id = zalo_user_id.strip()
-        if zalo_user_id and not re.fullmatch(r"\d{1,32}", zalo_user_id):
-            raise ValidationFailed("a Zalo user id is a number (the person's id for the OA)", field="zalo_user_id")
-        user.zalo_user_id = zalo_user_id or None
+        raise NotFound(f"Không có tài khoản cán bộ {username}")
+    rules = (
+        ("email", email, EMAIL, "Địa chỉ e-mail không hợp lệ: {value}"),
+        ("telegram_chat_id", telegram_chat_id, re.compile(r"-?\d{1,20}"),
+         "Mã chat Telegram là một số (cuộc trò chuyện của bot với người này)"),
+        ("zalo_user_id", zalo_user_id, re.compile(r"\d{1,32}"),
+         "Mã người dùng Zalo là một số (mã của người này với OA)"),
+    )
+    changes: dict[str, str | None] = {}
+    for field, value, pattern, message in rules:
+        if value is None:
+            continue
+        value = value.strip()
+        if value and not pattern.fullmatch(value):
+            raise ValidationFailed(message.format(value=value), field=field)
+        changes[field] = value or None
+    for field, value in changes.items():
+        setattr(user, field, value)
     await session.flush()
     return user
