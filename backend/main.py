@@ -25,9 +25,11 @@ from backend.core.errors import DomainError, TooManyRequests
 from backend.core.headers import SecurityHeaders
 from backend.core.limits import BodyLimit
 from backend.core.logging import get_logger, setup_logging
+from backend.dashboard import totals as dashboard_totals
 from backend.geo import service as geo_service
 from backend.notifications import channels, email
 from backend.reports import delivery as report_delivery
+from backend.reports import queries as report_queries
 from bot.dialogue import scheduled as dialogue_jobs
 from bot.telegram import render as telegram
 from bot.zalo import delivery as zalo_delivery
@@ -78,6 +80,7 @@ def install_edges() -> None:
     channels.register("telegram", telegram.send_notification, recover=telegram.recover)
     channels.register("email", email.send_messages)  # staff alerts
     channels.on_failure(report_delivery.delivery_failed)  # a report's citizen not told: staff see it
+    report_queries.count_all_with(dashboard_totals.count_all)  # the list's total from the rollups
     jobs.register(zalo_jobs.JOBS, dialogue_jobs.JOBS)
 
 

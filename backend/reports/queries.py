@@ -3,7 +3,7 @@ reports, the hotline look-up, the public Open311 list."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,9 +18,6 @@ from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.core.db import utcnow
 from backend.core.errors import NotFound, ValidationFailed
-from backend.dashboard import cache
-from backend.dashboard.models import ReportDailyStats
-from backend.dashboard.service import day_bounds
 from backend.reports.models import OPEN_SQL, OPEN_STATUSES, Report, Status, Supporter
 from backend.reports.policy import can_see
 from backend.reports.store import normalize_code
@@ -133,24 +130,22 @@ def _unfiltered(flt: ReportFilter, actor: Actor) -> bool:
         (flt.status, flt.category, flt.agency, flt.area, flt.channel, flt.q and flt.q.strip(), flt.overdue is not None))
 
 
+# How many reports there are in all, without counting a million index entries: the dashboard's
+# rollups know it (backend/dashboard/totals.py, registered by the composition root with
+# `count_all_with`); a plain count until then.
+TotalCounter = Callable[[AsyncSession], Awaitable[int]]
+_total_counter: TotalCounter | None = None
+
+
+def count_all_with(counter: TotalCounter | None) -> None:
+    global _total_counter
+    _total_counter = counter
+
+
 async def count_all(*, session: AsyncSession) -> int:
-    """Every report, without counting a million index entries: the days the rollup has closed
-    (`report_daily_stats.received`: every report counted once, on its local day of creation; a
-    day is closed once a later day is rolled) plus the reports created since (the created_at
-    index). Before the first rollup: a plain count."""
-    last, newest = (await session.execute(select(func.max(ReportDailyStats.day), func.max(ReportDailyStats.id)))).one()
-    if last is None:
-        return await session.scalar(select(func.count()).select_from(Report)) or 0
-    key = (get_settings().database_url, last, newest)  # a rollup run rewrites its days: new ids
-    rolled = cache.rolled_totals.get(key)
-    if rolled is None:
-        rolled = int(await session.scalar(select(func.coalesce(func.sum(ReportDailyStats.received), 0))
-                                          .where(ReportDailyStats.day < last)) or 0)
-        cache.rolled_totals.clear()
-        cache.rolled_totals[key] = rolled
-    since = await session.scalar(select(func.count()).select_from(Report)
-                                 .where(Report.created_at >= day_bounds(last)[0])) or 0
-    return int(rolled) + int(since)
+    if _total_counter is not None:
+        return await _total_counter(session)
+    return await session.scalar(select(func.count()).select_from(Report)) or 0
 
 
 async def count_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter) -> int:
