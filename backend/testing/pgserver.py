@@ -39,7 +39,9 @@ class PgServer:
                 "-U",
                 "postgres",
                 "-c",
-                f'DROP DATABASE IF EXISTS "{name}"',
+                # WITH (FORCE): a connection an earlier test left open (a killed server's pool) must
+                # not keep the next fixture from starting on a fresh database.
+                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
                 "-c",
                 f'CREATE DATABASE "{name}"',
             ],
