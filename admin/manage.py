@@ -62,6 +62,13 @@ def _float(form: Any, key: str) -> float | None:
         raise ValidationFailed("Tọa độ không hợp lệ") from exc
 
 
+async def _account(session: Any, user_id: int) -> User:
+    target = await session.get(User, user_id)
+    if target is None:
+        raise NotFound("Không tìm thấy tài khoản")
+    return target
+
+
 @router.get("/users")
 async def users(request: Request, session: SessionDep, user: StaffUser, saved: str = "") -> Response:
     require(user, *MANAGERS)
@@ -84,9 +91,7 @@ async def user_create(request: Request, session: SessionDep, user: StaffUser, fo
 @router.post("/users/{user_id}/active")
 async def user_active(request: Request, session: SessionDep, user: StaffUser, user_id: Id, form: Form) -> Response:
     require(user, Role.admin)
-    target = await session.get(User, user_id)
-    if target is None:
-        raise NotFound("Không tìm thấy tài khoản")
+    target = await _account(session, user_id)
     if target.id == user.id:
         raise ValidationFailed("Không thể tự khóa tài khoản của mình")
     await staff_service.set_active(session=session, user=target, active=_flag(form, "active"))  # ends its sessions
@@ -97,9 +102,7 @@ async def user_active(request: Request, session: SessionDep, user: StaffUser, us
 @router.post("/users/{user_id}/role")
 async def user_role(request: Request, session: SessionDep, user: StaffUser, user_id: Id, form: Form) -> Response:
     require(user, Role.admin)
-    target = await session.get(User, user_id)
-    if target is None:
-        raise NotFound("Không tìm thấy tài khoản")
+    target = await _account(session, user_id)
     if target.id == user.id:
         raise ValidationFailed("Không thể tự đổi vai trò của mình")
     role, agency = _text(form, "role"), _text(form, "agency") or None
@@ -112,9 +115,7 @@ async def user_role(request: Request, session: SessionDep, user: StaffUser, user
 async def user_contacts(request: Request, session: SessionDep, user: StaffUser, user_id: Id, form: Form) -> Response:
     """Where staff alerts (escalations, IOC incidents) reach this person; an empty field clears it."""
     require(user, Role.admin)
-    target = await session.get(User, user_id)
-    if target is None:
-        raise NotFound("Không tìm thấy tài khoản")
+    target = await _account(session, user_id)
     await staff_service.set_contacts(session=session, username=target.username, email=_text(form, "email"),
                                      telegram_chat_id=_text(form, "telegram_chat_id"),
                                      zalo_user_id=_text(form, "zalo_user_id"))
