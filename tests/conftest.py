@@ -9,7 +9,6 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from backend.testing import pgserver
+from backend.testing.live import LiveApp
 from backend.testing.pgserver import PgServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -259,31 +259,6 @@ async def app_client(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
 
 
 # ---------------------------------------------------------------- live server (a real process)
-
-
-@dataclass
-class LiveApp:
-    url: str
-    db_url: str
-    env: dict[str, str]
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @contextlib.asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
-        """A session on the live app's own database (its own engine, this event loop)."""
-        from backend.core.db import make_engine
-
-        engine = make_engine(self.db_url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as s:
-                yield s
-                await s.commit()
-        finally:
-            await engine.dispose()
-
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace") if self.log.exists() else ""
 
 
 def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:

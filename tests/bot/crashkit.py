@@ -11,12 +11,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 from standins import free_port
+
+from backend.testing.live import LiveApp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -59,26 +59,6 @@ async def wait_http(url: str, process: subprocess.Popen[bytes], log: Path, withi
     raise AssertionError(f"the server did not answer in {within}s:\n{_tail(log)}")
 
 
-@dataclass
-class Live:
-    url: str
-    db_url: str
-    env: dict[str, str]
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    async def scalar(self, statement: Any) -> Any:
-        """One value from the live app's own database."""
-        from backend.core.db import make_engine
-
-        engine = make_engine(self.db_url)
-        try:
-            async with engine.connect() as conn:
-                return (await conn.execute(statement)).scalar()
-        finally:
-            await engine.dispose()
-
-
 class Servers:
     """`phananh serve` on a fresh SQLite database, and started again on the same database and
     port after a kill; all stopped at the end of the test. Waits asynchronously (the stand-ins in
@@ -88,7 +68,7 @@ class Servers:
         self.work = work
         self.started: list[subprocess.Popen[bytes]] = []
 
-    async def start(self, env: dict[str, str]) -> Live:
+    async def start(self, env: dict[str, str]) -> LiveApp:
         port = str(free_port())
         db = f"sqlite+aiosqlite:///{self.work / 'live.db'}"
         full = {**os.environ, "DATABASE_URL": db, "MEDIA_DIR": str(self.work / "media"),
@@ -100,12 +80,12 @@ class Servers:
         _out, err = await seed.communicate()
         assert seed.returncode == 0, err.decode()
         log = self.work / "server.log"
-        live = Live(f"http://127.0.0.1:{port}", db, full, _serve(full, port, log), log)
+        live = LiveApp(f"http://127.0.0.1:{port}", db, full, _serve(full, port, log), log)
         self.started.append(live.process)
         await wait_http(live.url, live.process, log)
         return live
 
-    async def restart(self, app: Live) -> subprocess.Popen[bytes]:
+    async def restart(self, app: LiveApp) -> subprocess.Popen[bytes]:
         port = app.url.rsplit(":", 1)[1]
         log = self.work / f"restart-{len(self.started)}.log"
         process = _serve(app.env, port, log)

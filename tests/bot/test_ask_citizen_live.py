@@ -5,32 +5,15 @@ outbox, their next message lands on the timeline as `citizen_answer`."""
 from __future__ import annotations
 
 import httpx
-import pytest_asyncio
 import test_telegram_live as tg
 import test_zalo_live as zl
-from standins import TelegramStandIn, ZaloStandIn, wait_for
+from standins import wait_for
 from test_zalo_live import BMT, run_job
 
 from backend.staff import service as staff_service
 
 QUESTION = "Đống rác nằm trước số nhà nào ạ?"
 ANSWER = "Trước nhà số 45 Phan Chu Trinh, cạnh cột điện"
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def zalo():
-    server = ZaloStandIn()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def telegram():
-    server = TelegramStandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 async def officer_token(app) -> str:

@@ -9,31 +9,14 @@ import time
 
 import httpx
 import pytest
-import pytest_asyncio
 from crashkit import Servers, kill_with_workers, repeats
 from sqlalchemy import func, select
-from standins import TelegramStandIn, ZaloStandIn, wait_for
+from standins import wait_for
 
 from bot.dialogue.models import ProcessedEvent
 
 CITIZENS = 120
 WITHIN_S = 30  # the target: everyone answered this long after the restart
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def zalo():
-    server = ZaloStandIn()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def telegram():
-    server = TelegramStandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -5,19 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
-from standins import TelegramStandIn, jpeg, wait_for
+from standins import jpeg, wait_for
 
 from backend.reports.models import Attachment, Report
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def telegram():
-    server = TelegramStandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture(scope="module")

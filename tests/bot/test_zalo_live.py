@@ -11,9 +11,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
-from standins import ZaloStandIn, wait_for
+from standins import wait_for
 
 from backend.citizens.models import Citizen
 from backend.notifications.models import Outbox
@@ -22,14 +21,6 @@ from bot.zalo.models import ZaloToken
 
 BMT = {"latitude": "12.6675", "longitude": "108.0378"}
 ids = count(1)
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def zalo():
-    server = ZaloStandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,9 +9,8 @@ from itertools import count
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
-from standins import ZaloStandIn, wait_for
+from standins import wait_for
 from test_zalo_live import BMT, post, run_job, say
 
 from backend.citizens import service as citizens_service
@@ -24,14 +23,6 @@ from backend.reports.schemas import ReportCreate
 from bot.dialogue.models import ChatState, ProcessedEvent
 
 ids = count(1)
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def zalo():
-    server = ZaloStandIn()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture(scope="module")

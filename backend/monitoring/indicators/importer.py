@@ -169,6 +169,26 @@ def _indicator(lookup: Lookup, raw: Any, errors: list[RowError], row: int,
     return found
 
 
+def _indicator_and_area(lookup: Lookup, cells: dict[str, Any], errors: list[RowError], row: int,
+                        owner_id: int | None) -> tuple[Indicator | None, int | None]:
+    """The row's indicator and area, each None (with its error recorded) when not found."""
+    indicator = _indicator(lookup, cells.get("indicator"), errors, row, owner_id)
+    try:
+        return indicator, lookup.area(cells.get("area"))
+    except ValueError as exc:
+        errors.append(RowError(row, "area", str(exc)))
+        return indicator, None
+
+
+def _number(cells: dict[str, Any], field: str, errors: list[RowError], row: int) -> float | None:
+    """The cell as a number, or None with its error recorded."""
+    try:
+        return parse_number(cells.get(field))
+    except BadNumber as exc:
+        errors.append(RowError(row, field, str(exc)))
+        return None
+
+
 def check_observations(rows: Iterable[tuple[int, dict[str, Any]]], lookup: Lookup, *, today: date,
                        owner_id: int | None = None) -> tuple[list[_Parsed], list[RowError]]:
     parsed: list[_Parsed] = []
@@ -177,12 +197,7 @@ def check_observations(rows: Iterable[tuple[int, dict[str, Any]]], lookup: Looku
     horizon = date(today.year + (today.month == 12), today.month % 12 + 1, 1)  # the current month may be estimated
     for row, cells in rows:
         before = len(errors)
-        indicator = _indicator(lookup, cells.get("indicator"), errors, row, owner_id)
-        area_id = None
-        try:
-            area_id = lookup.area(cells.get("area"))
-        except ValueError as exc:
-            errors.append(RowError(row, "area", str(exc)))
+        indicator, area_id = _indicator_and_area(lookup, cells, errors, row, owner_id)
         period = None
         try:
             period = periods.parse(cells.get("period"), indicator.frequency if indicator else None)
@@ -190,11 +205,7 @@ def check_observations(rows: Iterable[tuple[int, dict[str, Any]]], lookup: Looku
                 errors.append(RowError(row, "period", f"kỳ {period.code} chưa đến"))
         except periods.BadPeriod as exc:
             errors.append(RowError(row, "period", str(exc)))
-        value = None
-        try:
-            value = parse_number(cells.get("value"))
-        except BadNumber as exc:
-            errors.append(RowError(row, "value", str(exc)))
+        value = _number(cells, "value", errors, row)
         status = STATUS_WORDS.get(_fold(str(cells.get("status") or "")))
         if status is None:
             given = cells.get("status")
@@ -233,11 +244,19 @@ def _implausible(indicator: Indicator, value: float) -> str:
             "kiểm tra đơn vị và dấu thập phân")
 
 
-def _batch(session: AsyncSession, kind: str, filename: str, data: bytes, rows: int, *, user_id: int | None,
-           username: str, channel: str) -> ImportBatch:
+async def _batch(session: AsyncSession, kind: str, filename: str, data: bytes, parsed: list[Any],
+                 errors: list[RowError], *, empty: str, user_id: int | None, username: str,
+                 channel: str) -> ImportBatch:
+    """The import's batch row, once the file has passed: any row error, or no row at all (`empty`
+    says what is missing), rejects the whole file and nothing is written."""
+    if errors:
+        raise ImportRejected(errors)
+    if not parsed:
+        raise ImportRejected([RowError(2, "indicator", empty)])
     batch = ImportBatch(kind=kind, filename=filename[:300], sha256=hashlib.sha256(data).hexdigest() if data else "",
-                        rows=rows, user_id=user_id, username=username, channel=channel)
+                        rows=len(parsed), user_id=user_id, username=username, channel=channel)
     session.add(batch)
+    await session.flush()
     return batch
 
 
@@ -271,13 +290,8 @@ async def save_observations(*, session: AsyncSession, records: Iterable[tuple[in
         if old is not None and STATUS_RANK[item.status] < STATUS_RANK[old[2]]:
             errors.append(RowError(item.row, "status", f"đã có số {STATUS_LABELS[old[2]]} cho kỳ {item.period.code}: "
                                    f"số {STATUS_LABELS[item.status]} không thay được"))
-    if errors:
-        raise ImportRejected(errors)
-    if not parsed:
-        raise ImportRejected([RowError(2, "indicator", "tệp không có dòng số liệu nào")])
-    batch = _batch(session, "observations", filename, data, len(parsed), user_id=user_id, username=username,
-                   channel=channel)
-    await session.flush()
+    batch = await _batch(session, "observations", filename, data, parsed, errors,
+                         empty="tệp không có dòng số liệu nào", user_id=user_id, username=username, channel=channel)
     now = utcnow()
     result = ImportResult("observations", batch.id, len(parsed))
     new_rows: list[dict[str, Any]] = []
@@ -326,12 +340,7 @@ def check_targets(rows: Iterable[tuple[int, dict[str, Any]]], lookup: Lookup,
     first_row: dict[tuple[int, int, int, str], int] = {}
     for row, cells in rows:
         before = len(errors)
-        indicator = _indicator(lookup, cells.get("indicator"), errors, row, owner_id)
-        area_id = None
-        try:
-            area_id = lookup.area(cells.get("area"))
-        except ValueError as exc:
-            errors.append(RowError(row, "area", str(exc)))
+        indicator, area_id = _indicator_and_area(lookup, cells, errors, row, owner_id)
         year = None
         try:
             year = int(parse_number(cells.get("year")))
@@ -344,11 +353,7 @@ def check_targets(rows: Iterable[tuple[int, dict[str, Any]]], lookup: Lookup,
         if kind is None:
             errors.append(RowError(row, "kind", f"loại chỉ tiêu «{cells.get('kind') or ''}» không có: "
                                    + ", ".join(sorted({k for k in lookup.target_kinds.values()}))))
-        value = None
-        try:
-            value = parse_number(cells.get("value"))
-        except BadNumber as exc:
-            errors.append(RowError(row, "value", str(exc)))
+        value = _number(cells, "value", errors, row)
         if indicator and value is not None and indicator.kind == "stock" and not _plausible(indicator, value):
             errors.append(RowError(row, "value", _implausible(indicator, value)))
         if len(errors) > before or None in (indicator, area_id, year, kind, value):
@@ -370,13 +375,8 @@ async def save_targets(*, session: AsyncSession, records: Iterable[tuple[int, di
     """Targets per indicator, area, year and kind; a new value keeps the old one in `history`."""
     lookup = await load_lookup(session=session)
     parsed, errors = check_targets(records, lookup, owner_id)
-    if errors:
-        raise ImportRejected(errors)
-    if not parsed:
-        raise ImportRejected([RowError(2, "indicator", "tệp không có dòng chỉ tiêu nào")])
-    batch = _batch(session, "targets", filename, data, len(parsed), user_id=user_id, username=username,
-                   channel=channel)
-    await session.flush()
+    batch = await _batch(session, "targets", filename, data, parsed, errors,
+                         empty="tệp không có dòng chỉ tiêu nào", user_id=user_id, username=username, channel=channel)
     result = ImportResult("targets", batch.id, len(parsed))
     now = utcnow()
     for item in parsed:
