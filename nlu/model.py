@@ -53,13 +53,16 @@ def train_views(examples: list[Example], restorer: Restorer | None) -> dict[str,
 
 
 def fit_sklearn(
-    examples: list[Example], c_value: float = C_VALUE, restorer: Restorer | None = None
+    examples: list[Example],
+    c_value: float = C_VALUE,
+    restorer: Restorer | None = None,
+    views: dict[str, list[str]] | None = None,
 ) -> tuple[list, object]:
     """The scikit-learn vectorisers and classifier (kept separate for the equivalence test)."""
     from scipy import sparse
     from sklearn.linear_model import LogisticRegression
 
-    views = train_views(examples, restorer)
+    views = views or train_views(examples, restorer)
     vectorizers = [(view, _vectorizer(analyzer, ngrams)) for view, analyzer, ngrams in FEATURES]
     matrix = sparse.hstack([vec.fit_transform(views[view]) for view, vec in vectorizers], format="csr")
     classifier = LogisticRegression(C=c_value, max_iter=3000)
@@ -70,11 +73,14 @@ def fit_sklearn(
 def fit(examples: list[Example], *, threshold: float = 0.5, key: str = "", c_value: float = C_VALUE) -> Runtime:
     started = time.perf_counter()
     restorer = Restorer.train(ex.text for ex in examples) if RESTORE else None
-    vectorizers, classifier = fit_sklearn(examples, c_value, restorer)
+    views = train_views(examples, restorer)
+    vectorizers, classifier = fit_sklearn(examples, c_value, restorer, views)
     blocks, offset = [], 0
     for (view, analyzer, ngrams), (_, vec) in zip(FEATURES, vectorizers, strict=True):
         vocabulary = {str(term): int(j) for term, j in vec.vocabulary_.items()}
-        blocks.append(Block(view, analyzer, ngrams, vocabulary, np.asarray(vec.idf_, dtype=np.float64), offset))
+        block = Block(view, analyzer, ngrams, vocabulary, np.asarray(vec.idf_, dtype=np.float64), offset)
+        block.remember({word for text in views[view] for word in text.split()})
+        blocks.append(block)
         offset += len(vocabulary)
     return Runtime(
         classes=[str(c) for c in classifier.classes_],
