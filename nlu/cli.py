@@ -68,6 +68,9 @@ def evaluate(
     rasa: Annotated[bool, typer.Option(help="also evaluate the Rasa server at RASA_URL on the same files")] = False,
     rasa_url: Annotated[str | None, typer.Option(help="Rasa server (default: RASA_URL)")] = None,
     errors: Annotated[int, typer.Option(help="how many worst errors to list")] = 10,
+    dev: Annotated[
+        bool, typer.Option(help="also score the development set nlu/tests/dev.yml (tuning only), built-in model")
+    ] = False,
 ) -> None:
     """Per-category precision/recall/F1, macro-F1, careful vs chat-style accuracy and the confusion
     matrix on the fresh evaluation set and the held-out file (never trained on)."""
@@ -97,6 +100,15 @@ def evaluate(
         report = evaluation.holdout(evaluation.builtin_predictor(model), path)
         engines["built-in"][path.name] = report
         print_report(console, f"built-in {model.data_hash} · {path.name}", report, errors)
+    if dev:
+        from nlu import DEV_FILE
+
+        if not DEV_FILE.exists():
+            _fail(f"no development set at {DEV_FILE}: restore it from git")
+        report = evaluation.holdout(evaluation.builtin_predictor(model), DEV_FILE)
+        engines["built-in"][DEV_FILE.name] = report
+        title = f"built-in {model.data_hash} · {DEV_FILE.name} (development set, tuning only)"
+        print_report(console, title, report, errors)
     if rasa:
         engines["Rasa server"] = _rasa_server_reports(console, rasa_url, files, errors)
     if cv:

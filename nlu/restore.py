@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from nlu.text import nfc_lower, strip_diacritics
+from nlu.text import nfc_lower, strip_diacritics, teen_code
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _BOUNDARY = "<s>"
@@ -121,6 +121,9 @@ def expand(text: str) -> list[str]:
     out: list[str] = []
     for tok in _TOKEN.findall(nfc_lower(text)):
         expansion = ACCENTED_ABBREVIATIONS.get(tok)
+        if expansion is None:
+            tok = teen_code(tok)
+            expansion = ACCENTED_ABBREVIATIONS.get(tok)
         out.extend(expansion.split() if expansion else (tok,))
     return out
 
