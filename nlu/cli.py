@@ -76,8 +76,9 @@ def evaluate(
     matrix on the fresh evaluation set and the held-out file (never trained on)."""
     from rich.console import Console
 
-    from nlu import evaluation
+    from nlu import DEV_FILE, evaluation
     from nlu import model as model_module
+    from nlu.dataset import load_file
     from nlu.report import print_report, print_side_by_side
 
     if cv == 1 or cv < 0:
@@ -101,14 +102,19 @@ def evaluate(
         engines["built-in"][path.name] = report
         print_report(console, f"built-in {model.data_hash} · {path.name}", report, errors)
     if dev:
-        from nlu import DEV_FILE
-
         if not DEV_FILE.exists():
             _fail(f"no development set at {DEV_FILE}: restore it from git")
         report = evaluation.holdout(evaluation.builtin_predictor(model), DEV_FILE)
         engines["built-in"][DEV_FILE.name] = report
         title = f"built-in {model.data_hash} · {DEV_FILE.name} (development set, tuning only)"
         print_report(console, title, report, errors)
+    for path in [*files, *([DEV_FILE] if dev else [])]:
+        accuracy, syllables = evaluation.restorer_accuracy(model, load_file(path))
+        if syllables:
+            console.print(
+                f"diacritic restorer on {path.name} (careful texts, diacritics stripped): "
+                f"syllable accuracy [bold]{accuracy:.3f}[/] of {syllables}"
+            )
     if rasa:
         engines["Rasa server"] = _rasa_server_reports(console, rasa_url, files, errors)
     if cv:

@@ -122,6 +122,16 @@ def test_restorer_reads_teen_code(restorer: Restorer) -> None:
     assert restorer.restore("xay nha hok co jay fep") == "xây nhà không có giấy phép"
 
 
+def test_restorer_accuracy_counts_the_syllables_of_careful_texts_only(nlu_env: Path) -> None:
+    from nlu.dataset import Example
+    from nlu.evaluation import restorer_accuracy
+
+    examples = [Example("Nước thải tràn ra đường", "wastewater"), Example("nuoc thai tran", "wastewater")]
+    accuracy, syllables = restorer_accuracy(service._builtin(), examples)
+    assert syllables == 5
+    assert accuracy == 1.0
+
+
 def test_fresh_set_has_300_reports_a_third_chat_style() -> None:
     reports = [ex for ex in load_file(FRESH_FILE) if ex.intent in CATEGORIES]
     assert len(reports) >= 300
