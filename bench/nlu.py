@@ -91,7 +91,8 @@ def run(console: Console) -> dict:
     else:
         figures["macro_f1_rasa"] = None
 
-    title = f"NLU benchmark (built-in model {built.data_hash}; load average {figures['load_avg_1m']}, {os.cpu_count()} CPUs)"
+    load = f"load average {figures['load_avg_1m']}, {os.cpu_count()} CPUs"
+    title = f"NLU benchmark (built-in model {built.data_hash}; {load})"
     table = Table(title=title, title_justify="left")
     for col in ("measure", "value", "target", ""):
         table.add_column(col)
