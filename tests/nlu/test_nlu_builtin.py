@@ -213,3 +213,10 @@ def test_word_cache_stops_growing_at_its_bound(nlu_env: Path, monkeypatch: pytes
     block.term_ids("qzxv1 qzxv2 qzxv3")
     assert len(block.word_ids) == before
     assert block.term_ids("qzxv1").tolist() == block.term_ids("qzxv1").tolist()
+
+
+def test_threshold_without_a_builtin_model_comes_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlu.dataset import fallback_threshold
+
+    monkeypatch.setattr(service._state, "model", None)  # as with NLU_BACKEND=rasa
+    assert service._threshold() == service._threshold() == fallback_threshold()
