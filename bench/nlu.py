@@ -20,7 +20,7 @@ from nlu import NLU_DIR, TEST_FILE
 
 TARGETS = {
     "macro_f1_builtin": (">=", 0.92),
-    "p50_ms": ("<=", 2.0),
+    "p50_ms": ("<", 1.0),  # issue 16
     "classify_1000_lines_s": ("<", 5.0),
     "train_s": ("<", 60.0),
 }
@@ -55,7 +55,8 @@ def run(console: Console) -> dict:
 
     # Per text, in process, through the same path as classify_sync with NLU_BACKEND=builtin.
     def classify_builtin(text: str) -> None:
-        service._to_classification(service._builtin_parse(text))
+        # Uncached: `_builtin_parse` remembers the last 256 texts, and the held-out file is shorter.
+        service._to_classification(service._builtin_parse_uncached(built, text))
 
     for text in texts[:20]:
         classify_builtin(text)  # warm caches
@@ -67,6 +68,7 @@ def run(console: Console) -> dict:
             timings.append((time.perf_counter() - t0) * 1000)
     timings.sort()
     figures["p50_ms"] = round(statistics.median(timings), 3)
+    figures["load_avg_1m"] = round(os.getloadavg()[0], 2)  # timings follow the load on a shared VM
     figures["p99_ms"] = round(timings[int(len(timings) * 0.99) - 1], 3)
 
     lines = "\n".join((texts * (1000 // len(texts) + 1))[:1000]) + "\n"
@@ -90,7 +92,9 @@ def run(console: Console) -> dict:
     else:
         figures["macro_f1_rasa"] = None
 
-    table = Table(title=f"NLU benchmark (built-in model {built.data_hash})", title_justify="left")
+    load = f"load average {figures['load_avg_1m']}, {os.cpu_count()} CPUs"
+    title = f"NLU benchmark (built-in model {built.data_hash}; {load})"
+    table = Table(title=title, title_justify="left")
     for col in ("measure", "value", "target", ""):
         table.add_column(col)
     rows = [

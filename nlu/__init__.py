@@ -14,6 +14,9 @@ DATA_DIR = NLU_DIR / "data" / "nlu"
 TEST_FILE = NLU_DIR / "tests" / "test_nlu.yml"
 # Written for evaluation only (issue 16): never trained or tuned on, a third chat-style.
 FRESH_FILE = NLU_DIR / "tests" / "fresh.yml"
+# Written for tuning (issue 16, round 3): mostly chat-style; model choices are made on it and on
+# the cross-validation, never on the fresh set. Not trained on.
+DEV_FILE = NLU_DIR / "tests" / "dev.yml"
 CONFIG_FILE = NLU_DIR / "config.yml"
 
 # Stable report category codes (shared/CONTRACT.md); the order is the display order.

@@ -68,13 +68,17 @@ def evaluate(
     rasa: Annotated[bool, typer.Option(help="also evaluate the Rasa server at RASA_URL on the same files")] = False,
     rasa_url: Annotated[str | None, typer.Option(help="Rasa server (default: RASA_URL)")] = None,
     errors: Annotated[int, typer.Option(help="how many worst errors to list")] = 10,
+    dev: Annotated[
+        bool, typer.Option(help="also score the development set nlu/tests/dev.yml (tuning only), built-in model")
+    ] = False,
 ) -> None:
     """Per-category precision/recall/F1, macro-F1, careful vs chat-style accuracy and the confusion
     matrix on the fresh evaluation set and the held-out file (never trained on)."""
     from rich.console import Console
 
-    from nlu import evaluation
+    from nlu import DEV_FILE, evaluation
     from nlu import model as model_module
+    from nlu.dataset import load_file
     from nlu.report import print_report, print_side_by_side
 
     if cv == 1 or cv < 0:
@@ -97,6 +101,20 @@ def evaluate(
         report = evaluation.holdout(evaluation.builtin_predictor(model), path)
         engines["built-in"][path.name] = report
         print_report(console, f"built-in {model.data_hash} · {path.name}", report, errors)
+    if dev:
+        if not DEV_FILE.exists():
+            _fail(f"no development set at {DEV_FILE}: restore it from git")
+        report = evaluation.holdout(evaluation.builtin_predictor(model), DEV_FILE)
+        engines["built-in"][DEV_FILE.name] = report
+        title = f"built-in {model.data_hash} · {DEV_FILE.name} (development set, tuning only)"
+        print_report(console, title, report, errors)
+    for path in [*files, *([DEV_FILE] if dev else [])]:
+        accuracy, syllables = evaluation.restorer_accuracy(model, load_file(path))
+        if syllables:
+            console.print(
+                f"diacritic restorer on {path.name} (careful texts, diacritics stripped): "
+                f"syllable accuracy [bold]{accuracy:.3f}[/] of {syllables}"
+            )
     if rasa:
         engines["Rasa server"] = _rasa_server_reports(console, rasa_url, files, errors)
     if cv:

@@ -12,7 +12,7 @@ import yaml
 from nlu import CONFIG_FILE, DATA_DIR
 
 # Bump when feature extraction or the model changes, so cached models are rebuilt.
-CODE_VERSION = "6"
+CODE_VERSION = "9"
 
 # Rasa entity annotations: [Lê Duẩn](street) or [Lê Duẩn]{"entity": "street"}.
 _ANNOTATION = re.compile(r"\[(?P<value>[^\]]+)\](?:\((?P<name>[^)]+)\)|\{(?P<json>[^}]+)\})")

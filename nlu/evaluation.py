@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from nlu.dataset import Example, data_files, load_file
 from nlu.runtime import Runtime, needs_restoring
 from nlu.text import accented_view
 
+_WORD = re.compile(r"\w+")
 # (intent, confidence) for one text
 Predictor = Callable[[list[str]], list[tuple[str, float]]]
 
@@ -84,6 +86,24 @@ def threshold_table(
         accuracy = sum(kept) / len(kept) if kept else 0.0
         rows.append((t, coverage, accuracy))
     return rows
+
+
+def restorer_accuracy(model: Runtime, examples: list[Example]) -> tuple[float, int]:
+    """Syllable accuracy of the model's diacritic restorer on the careful texts of `examples`
+    with their diacritics stripped (word for word against what was typed), and the syllables."""
+    from nlu.text import nfc_lower, strip_diacritics
+
+    if model.restorer is None:
+        return 0.0, 0
+    right = total = 0
+    for ex in examples:
+        typed = _WORD.findall(nfc_lower(ex.text))
+        if not typed or needs_restoring(" ".join(typed)):
+            continue  # only text written with diacritics says what the syllables should be
+        restored = model.restorer.restore_tokens([strip_diacritics(t) for t in typed])
+        total += len(typed)
+        right += sum(a == b for a, b in zip(typed, restored, strict=True))
+    return (right / total if total else 0.0), total
 
 
 def builtin_predictor(model: Runtime) -> Predictor:

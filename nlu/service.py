@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nlu import CATEGORIES, FALLBACK_INTENT
+from nlu import CATEGORIES, CONFIG_FILE, FALLBACK_INTENT
 from nlu.entities import extract
 
 log = logging.getLogger(__name__)
@@ -233,9 +233,20 @@ def _threshold() -> float:
     model = _state.model
     if model is not None:
         return float(model.threshold)
-    from nlu.dataset import fallback_threshold
+    # No built-in model loaded (NLU_BACKEND=rasa): config.yml's threshold, read again only when
+    # the file changes (parsing the YAML on every classification cost ~10 ms).
+    try:
+        stamp = CONFIG_FILE.stat().st_mtime_ns
+    except OSError:
+        stamp = 0
+    if _config_threshold[0] != stamp:
+        from nlu.dataset import fallback_threshold
 
-    return fallback_threshold()
+        _config_threshold[:] = [stamp, fallback_threshold()]
+    return float(_config_threshold[1])
+
+
+_config_threshold: list = [None, 0.5]  # [config.yml mtime, its FallbackClassifier threshold]
 
 
 async def parse(text: str) -> dict:

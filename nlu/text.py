@@ -100,6 +100,31 @@ ABBREVIATIONS: dict[str, str] = {
 }
 
 
+# Teen-code spellings: letters Vietnamese does not use at the start of a word stand for the ones
+# it does ("fải" = "phải", "wá" = "quá", "jờ" = "giờ", "zậy"/"dzậy" = "vậy"), "k" before a, o, u
+# is "c" ("kái" = "cái": Vietnamese writes k only before i, e, ê, y), and a letter typed
+# three times or more is one letter ("quáaaa", "hoiiii"). Applied to both views, before the
+# abbreviation table, and only to words Vietnamese cannot spell that way, so nothing else moves.
+_TEEN_START = (("dz", "v"), ("f", "ph"), ("w", "qu"), ("j", "gi"), ("z", "v"))
+_REPEATS = re.compile(r"(\w)\1{2,}")
+
+
+def teen_code(token: str) -> str:
+    """A lowercase token with teen-code spellings undone: 'fải' -> 'phải', 'wááá' -> 'quá'.
+    Chat abbreviations ('ko', 'kg', 'wa') are left to the abbreviation tables."""
+    if token in ABBREVIATIONS:
+        return token
+    if len(token) > 2 and _REPEATS.search(token):
+        token = _REPEATS.sub(r"\1", token)
+    if len(token) > 1 and token[0] in "dfwjz":
+        for old, new in _TEEN_START:
+            if token.startswith(old) and len(token) > len(old) and token[len(old)].isalpha():
+                return new + token[len(old) :]
+    if len(token) > 1 and token[0] == "k" and _strip_char(token[1]) in "aou":
+        return "c" + token[1:]
+    return token
+
+
 def nfc_lower(text: str) -> str:
     return unicodedata.normalize("NFC", text).lower()
 
@@ -132,4 +157,11 @@ def accented_view(text: str) -> str:
 def plain_view(text: str) -> str:
     """Diacritic-free, lowercase, abbreviations expanded, punctuation dropped."""
     tokens = _TOKEN.findall(strip_diacritics(nfc_lower(text)))
-    return " ".join(ABBREVIATIONS.get(tok, tok) for tok in tokens)
+    out = []
+    for tok in tokens:
+        expansion = ABBREVIATIONS.get(tok)
+        if expansion is None:
+            tok = teen_code(tok)
+            expansion = ABBREVIATIONS.get(tok, tok)
+        out.append(expansion)
+    return " ".join(out)

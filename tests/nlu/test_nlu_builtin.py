@@ -178,8 +178,10 @@ def test_classify_cli_writes_one_json_line_per_input_line_in_order(nlu_var: Path
 
 
 def test_evaluate_cli_prints_scores_and_confusion(nlu_var: Path) -> None:
-    result = _run_cli(["evaluate", "--errors", "3"], nlu_var)
+    result = _run_cli(["evaluate", "--errors", "3", "--dev"], nlu_var)
     assert result.returncode == 0, result.stderr
+    for name in ("fresh.yml", "test_nlu.yml", "dev.yml (development set"):
+        assert name in result.stdout
     assert "macro-F1" in result.stdout
     assert "confusion" in result.stdout
     for category in CATEGORIES:
@@ -191,3 +193,30 @@ def test_train_cli_prints_hash_time_and_path(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert data_hash() in result.stdout
     assert model.model_path(tmp_path, data_hash()).exists()
+
+
+def test_word_cache_gives_the_ids_of_cutting_the_text_up(nlu_env: Path) -> None:
+    runtime = service._builtin()
+    text = "quán nhậu xyzqw kê bàn ghế ra vỉa hè zzkhông"  # two words no training text has
+    for block in runtime.blocks:
+        expected = [i for i in map(block.vocabulary.get, block.terms(text)) if i is not None]
+        assert sorted(block.term_ids(text).tolist()) == sorted(expected)
+
+
+def test_word_cache_stops_growing_at_its_bound(nlu_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlu import runtime as runtime_module
+
+    runtime = service._builtin()
+    block = next(b for b in runtime.blocks if b.analyzer == "char_wb")
+    monkeypatch.setattr(runtime_module, "WORD_CACHE_LIMIT", len(block.word_ids))
+    before = len(block.word_ids)
+    block.term_ids("qzxv1 qzxv2 qzxv3")
+    assert len(block.word_ids) == before
+    assert block.term_ids("qzxv1").tolist() == block.term_ids("qzxv1").tolist()
+
+
+def test_threshold_without_a_builtin_model_comes_from_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlu.dataset import fallback_threshold
+
+    monkeypatch.setattr(service._state, "model", None)  # as with NLU_BACKEND=rasa
+    assert service._threshold() == service._threshold() == fallback_threshold()

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from nlu import CATEGORIES, FRESH_FILE, TEST_FILE, service
+from nlu import CATEGORIES, DEV_FILE, FRESH_FILE, TEST_FILE, service
 from nlu.dataset import load_file, load_training
 from nlu.diet import annotated, write_split
 from nlu.evaluation import holdout, style_of
 from nlu.restore import Restorer
-from nlu.text import plain_view
+from nlu.text import plain_view, teen_code
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +89,47 @@ def test_fresh_set_never_overlaps_the_training_data() -> None:
     assert not [ex.text for ex in fresh if plain_view(ex.text) in trained]
     held_out = {plain_view(ex.text) for ex in load_file(TEST_FILE)}
     assert not [ex.text for ex in fresh if plain_view(ex.text) in held_out]
+
+
+def test_development_set_shares_no_line_with_training_held_out_or_fresh_data() -> None:
+    dev = {plain_view(ex.text) for ex in load_file(DEV_FILE)}
+    for other in (load_training(), load_file(TEST_FILE), load_file(FRESH_FILE)):
+        assert not dev & {plain_view(ex.text) for ex in other}
+
+
+def test_development_set_is_mostly_chat_style_reports_of_every_category() -> None:
+    reports = [ex for ex in load_file(DEV_FILE) if ex.intent in CATEGORIES]
+    assert len(reports) >= 150
+    assert {ex.intent for ex in reports} == set(CATEGORIES)
+    assert sum(ex.style == "chat" for ex in reports) > len(reports) / 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("fải", "phải"), ("wá", "quá"), ("jấy", "giấy"), ("zậy", "vậy"), ("dzô", "vô"), ("kái", "cái"), ("hoiiii", "hoi")],
+)
+def test_teen_code_spellings_read_as_the_vietnamese_word(typed: str, meant: str) -> None:
+    assert teen_code(typed) == meant
+
+
+def test_teen_code_leaves_vietnamese_words_and_abbreviations_alone() -> None:
+    for word in ("đi", "khi", "kê", "kiểm", "ko", "kg", "giấy", "phải", "dân", "z", "k"):
+        assert teen_code(word) == word
+    assert plain_view("hok có jấy fép") == "khong co giay phep"
+
+
+def test_restorer_reads_teen_code(restorer: Restorer) -> None:
+    assert restorer.restore("xay nha hok co jay fep") == "xây nhà không có giấy phép"
+
+
+def test_restorer_accuracy_counts_the_syllables_of_careful_texts_only(nlu_env: Path) -> None:
+    from nlu.dataset import Example
+    from nlu.evaluation import restorer_accuracy
+
+    examples = [Example("Nước thải tràn ra đường", "wastewater"), Example("nuoc thai tran", "wastewater")]
+    accuracy, syllables = restorer_accuracy(service._builtin(), examples)
+    assert syllables == 5
+    assert accuracy == 1.0
 
 
 def test_fresh_set_has_300_reports_a_third_chat_style() -> None:
