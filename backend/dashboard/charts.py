@@ -1,5 +1,4 @@
-"""The operations screen's charts (from the `report_daily_stats` rollup) and map points (open
-reports through the partial open index)."""
+"""The operations screen's charts (from the `report_daily_stats` rollup; the map is map.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +13,8 @@ from backend.core.db import utcnow
 from backend.dashboard import cache, modules
 from backend.dashboard.models import ReportDailyStats as S
 from backend.dashboard.service import local_day
-from backend.dashboard.summary import Scope, open_clause, reports_query, stats_query
-from backend.reports.models import Report
+from backend.dashboard.summary import Scope, stats_query
 
-MAP_LIMIT = 3000
 CACHE_SECONDS = 60.0  # capped by DASHBOARD_CACHE_SECONDS; a new report or a rollup run refreshes at once
 
 
@@ -84,28 +81,6 @@ async def satisfaction_trend(*, session: AsyncSession, scope: Scope, weeks: int 
             sums[week][1] += int(stars)
     return [{"week": w.isoformat(), "ratings": n, "satisfaction": round(s / n, 2) if n else None}
             for w, (n, s) in sorted(sums.items())]
-
-
-async def map_points(*, session: AsyncSession, scope: Scope, limit: int = MAP_LIMIT) -> list[dict[str, Any]]:
-    """Open reports with a place, newest first (the screen shows at most `limit`); reused for a few
-    seconds while no report changes (cache.py)."""
-    async def compute() -> list[dict[str, Any]]:
-        return await _map_points(session=session, scope=scope, limit=limit)
-
-    return list(await cache.cached(session, ("map", scope.agency_id, limit), CACHE_SECONDS, compute))
-
-
-async def _map_points(*, session: AsyncSession, scope: Scope, limit: int) -> list[dict[str, Any]]:
-    now = utcnow()
-    rows = await session.execute(
-        reports_query(scope, Report.code, Report.latitude, Report.longitude, Report.due_at, Report.status,
-                 Category.code, Category.name)
-        .join(Category, Category.id == Report.category_id)
-        .where(open_clause(), Report.latitude.is_not(None), Report.longitude.is_not(None))
-        .order_by(Report.created_at.desc()).limit(limit))
-    return [{"code": code, "lat": lat, "lon": lon, "status": status, "category": cat, "category_name": cat_name,
-             "overdue": bool(due is not None and due.replace(tzinfo=due.tzinfo or now.tzinfo) < now)}
-            for code, lat, lon, due, status, cat, cat_name in rows]
 
 
 async def rollup_charts(*, session: AsyncSession, scope: Scope) -> dict[str, Any]:
