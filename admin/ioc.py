@@ -34,12 +34,13 @@ async def ioc_data(request: Request, session: SessionDep, user: StaffUser) -> Re
     """What the page's script draws once: the charts, the cameras, the map's first view and its
     layers (the tiles come with the page and then from the stream; the map's reports from map.json)."""
     scope = dashboard.scope_for(user)
+    layers, extent = await report_map.overview(session=session, scope=scope)
     return compact_json(request, {
         "charts": await charts.charts(session=session, scope=scope),
         "cameras": await modules.camera_points(session=session),
         "incidents": await modules.site_incidents(session=session, scope=scope),
-        "extent": await report_map.extent(session=session, scope=scope),
-        "layers": await report_map.layers(session=session, scope=scope),
+        "extent": extent,
+        "layers": layers,
     })
 
 

@@ -131,20 +131,17 @@ async def view(*, session: AsyncSession, scope: Scope, bbox: BBox | None = None,
     return dict(await cache.cached(session, key, CACHE_SECONDS, compute))
 
 
-async def extent(*, session: AsyncSession, scope: Scope) -> list[float] | None:
-    """[south, west, north, east] of the open reports with a place (the map's first view), None when none."""
-    row = (await session.execute(reports_query(
-        scope, func.min(Report.latitude), func.min(Report.longitude), func.max(Report.latitude),
-        func.max(Report.longitude)).where(*_where(scope, None)))).one()
-    if row[0] is None:
-        return None
-    return [round(float(v), 5) for v in row]
-
-
-async def layers(*, session: AsyncSession, scope: Scope) -> list[list[Any]]:
-    """[code, name, open reports with a place] per category that has any: the map's layer switches."""
-    rows = await session.execute(
-        reports_query(scope, Report.category_id, func.count()).where(*_where(scope, None))
-        .group_by(Report.category_id))
-    counts = {int(cid): int(n) for cid, n in rows}
-    return [[code, name, counts[cid]] for cid, code, name in await _categories(session) if cid in counts]
+async def overview(*, session: AsyncSession, scope: Scope) -> tuple[list[list[Any]], list[float] | None]:
+    """The map's layer switches ([code, name, open reports with a place] per category that has any)
+    and its first view ([south, west, north, east] of those reports, None when none), in one scan."""
+    rows = (await session.execute(
+        reports_query(scope, Report.category_id, func.count(), func.min(Report.latitude), func.min(Report.longitude),
+                      func.max(Report.latitude), func.max(Report.longitude))
+        .where(*_where(scope, None)).group_by(Report.category_id))).all()
+    counts = {int(r[0]): int(r[1]) for r in rows}
+    layers = [[code, name, counts[cid]] for cid, code, name in await _categories(session) if cid in counts]
+    if not rows:
+        return layers, None
+    bounds = [min(float(r[2]) for r in rows), min(float(r[3]) for r in rows),
+              max(float(r[4]) for r in rows), max(float(r[5]) for r in rows)]
+    return layers, [round(v, 5) for v in bounds]

@@ -62,13 +62,17 @@ async def test_an_officer_map_has_only_their_agency(session, mixed_reports):
 
 
 async def test_the_layers_count_open_reports_per_category(session, mixed_reports):
-    layers = await report_map.layers(session=session, scope=dashboard.Scope())
+    layers, _extent = await report_map.overview(session=session, scope=dashboard.Scope())
     assert sum(n for _code, _name, n in layers) == 5
 
 
 async def test_the_first_view_spans_the_open_reports(session, mixed_reports):
-    south, west, north, east = await report_map.extent(session=session, scope=dashboard.Scope())
+    _layers, (south, west, north, east) = await report_map.overview(session=session, scope=dashboard.Scope())
     assert (south, west) == (12.6, 108.0) and (round(north, 2), round(east, 2)) == (12.72, 108.06)
+
+
+async def test_an_empty_map_has_no_first_view(session):
+    assert await report_map.overview(session=session, scope=dashboard.Scope()) == ([], None)
 
 
 async def test_the_map_api_answers_for_a_view(session, mixed_reports, make_user, app_client):
