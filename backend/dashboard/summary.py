@@ -44,8 +44,7 @@ def scope_for(user: User) -> Scope:
     if user.role == Role.officer and user.agency_id is not None:
         return Scope(user.agency_id, user.agency.code if user.agency else None,
                      user.agency.name if user.agency else None)
-    raise PermissionDenied("Chỉ giám sát viên, quản trị viên và cán bộ xử lý được xem màn hình điều hành"
-                           " / dashboard is for supervisors, admins and officers")
+    raise PermissionDenied("Chỉ giám sát viên, quản trị viên và cán bộ xử lý được xem màn hình điều hành")
 
 
 def reports_query(scope: Scope, *columns: Any) -> Select[Any]:
