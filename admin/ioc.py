@@ -7,14 +7,16 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from admin.deps import StaffUser
 from admin.web import HtmlRoute, env, local, render
 from backend.core import tabular
 from backend.core.deps import SessionDep
 from backend.core.errors import NotFound
+from backend.core.responses import compact_json
 from backend.dashboard import charts, live, modules, overview, sla
+from backend.dashboard import map as report_map
 from backend.dashboard import summary as dashboard
 
 router = APIRouter(route_class=HtmlRoute)
@@ -28,15 +30,27 @@ async def ioc_page(request: Request, session: SessionDep, user: StaffUser, tv: i
 
 
 @router.get("/ioc/data.json")
-async def ioc_data(session: SessionDep, user: StaffUser) -> JSONResponse:
+async def ioc_data(request: Request, session: SessionDep, user: StaffUser) -> Response:
+    """What the page's script draws once: the charts, the cameras, the map's first view and its
+    layers (the tiles come with the page and then from the stream; the map's reports from map.json)."""
     scope = dashboard.scope_for(user)
-    return JSONResponse({
-        "summary": await overview.summary(session=session, scope=scope),
+    layers, extent = await report_map.overview(session=session, scope=scope)
+    return compact_json(request, {
         "charts": await charts.charts(session=session, scope=scope),
-        "map": await charts.map_points(session=session, scope=scope),
         "cameras": await modules.camera_points(session=session),
         "incidents": await modules.site_incidents(session=session, scope=scope),
+        "extent": extent,
+        "layers": layers,
     })
+
+
+@router.get("/ioc/map.json")
+async def ioc_map(request: Request, session: SessionDep, user: StaffUser, bbox: str | None = None,
+                  zoom: int = 12) -> Response:
+    """The open reports in the map's view: points when few, else clusters (backend/dashboard/map.py)."""
+    found = await report_map.view(session=session, scope=dashboard.scope_for(user), bbox=report_map.BBox.parse(bbox),
+                                  zoom=zoom)
+    return compact_json(request, found)
 
 
 @router.get("/ioc/stream")

@@ -170,11 +170,25 @@ def _ms(value: str) -> float:
     return float(value)
 
 
+async def _warm_workers(base: str, token: str, requests: int = 40) -> None:
+    """A few reports, each on a new connection, so that every worker process has answered before
+    the clock starts (the kernel spreads new connections between the workers' sockets): the
+    figure is the steady state, not one cold worker's first requests."""
+    headers = {"Authorization": f"Bearer {token}"}
+    for i in range(requests):
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            lat, lon = point()
+            r = await client.post("/api/v1/reports", headers=headers,
+                                  json={"description": TEXTS[i % len(TEXTS)], "latitude": lat, "longitude": lon})
+            r.raise_for_status()
+
+
 async def bench_api(base: str, n: int, concurrency: int = 16) -> dict[str, float]:
     """POST /api/v1/reports from `concurrency` connections. The load comes from wrk (C, a few % of
     a core) when installed: a Python client would take a good part of this 2-core machine from the
     server it measures. Without wrk: aiohttp, the lightest Python client."""
     token = await _token(base)
+    await _warm_workers(base, token)
     wrk = shutil.which("wrk")
     if wrk:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:

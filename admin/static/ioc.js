@@ -1,5 +1,7 @@
 /* The IOC operations screen: the map (Leaflet + markercluster), the charts (ECharts), the live
-   stream (server-sent events) and the TV mode. Data from /admin/ioc/data.json; no inline script. */
+   stream (server-sent events) and the TV mode. Data from /admin/ioc/data.json (charts, cameras, the map's
+   extent and layers) and /admin/ioc/map.json (the reports in view); the tiles come with the page
+   and then from the stream. No inline script. */
 (function () {
   "use strict";
   var root = document.getElementById("ioc-map");
@@ -15,11 +17,23 @@
   function dateVN(iso) { var p = iso.split("-"); return p[2] + "/" + p[1]; }
   function el(tag, text, cls) { var e = document.createElement(tag); if (text) e.textContent = text; if (cls) e.className = cls; return e; }
 
-  function marker(p) {
-    var m = L.circleMarker([p.lat, p.lon], { radius: 7, weight: p.overdue ? 3 : 1, color: p.overdue ? "#b42318" : "#fff",
-      fillOpacity: 0.9, fillColor: color(p.category) });
-    m.bindTooltip(p.code + " · " + p.category_name + (p.overdue ? " · quá hạn" : ""));
-    m.on("click", function () { window.location.href = "/admin/reports/" + encodeURIComponent(p.code); });
+  // A map point [code, lat, lon, category index, overdue] (map.json's compact rows).
+  function marker(code, lat, lon, cat, overdue) {
+    var m = L.circleMarker([lat, lon], { radius: 7, weight: overdue ? 3 : 1, color: overdue ? "#b42318" : "#fff",
+      fillOpacity: 0.9, fillColor: color(cat.code) });
+    m.bindTooltip(code + " · " + cat.name + (overdue ? " · quá hạn" : ""));
+    m.on("click", function () { window.location.href = "/admin/reports/" + encodeURIComponent(code); });
+    return m;
+  }
+
+  // A cluster the server counted [category index, lat, lon, reports, overdue]: a click zooms in.
+  function clusterMarker(cat, lat, lon, n, overdue) {
+    var size = n < 10 ? "small" : n < 100 ? "medium" : "large", px = n < 10 ? 30 : n < 100 ? 36 : n < 1000 ? 42 : 48;
+    var icon = L.divIcon({ html: "<div style=\"background:" + color(cat.code) + "\"><span>" + NF.format(n) + "</span></div>",
+      className: "marker-cluster server-cluster marker-cluster-" + size, iconSize: L.point(px, px) });
+    var m = L.marker([lat, lon], { icon: icon, keyboard: false });
+    m.bindTooltip(cat.name + ": " + NF.format(n) + " phản ánh" + (overdue ? ", " + NF.format(overdue) + " quá hạn" : ""));
+    m.on("click", function () { map.setView([lat, lon], Math.min(map.getZoom() + 2, 18)); });
     return m;
   }
 
@@ -38,27 +52,68 @@
     return group;
   }
 
-  function buildMap(points, cameras) {
+  // One switchable layer per category: its reports (grouped in the browser when they overlap)
+  // and the server's clusters (drawn as they are).
+  function layerFor(code) {
+    if (!layers[code]) {
+      var group = L.layerGroup().addTo(map);
+      group.points = L.markerClusterGroup({ maxClusterRadius: 45 }).addTo(group);
+      group.clusters = L.layerGroup().addTo(group);
+      layers[code] = group;
+    }
+    return layers[code];
+  }
+
+  // The open reports in view from /admin/ioc/map.json: the reports themselves when few, else the
+  // server's clusters (the screen never loads thousands of points it cannot show).
+  var viewSeq = 0, reloadTimer = null, mode = "points";
+  function loadView() {
+    var seq = ++viewSeq;
+    var url = "/admin/ioc/map.json?bbox=" + encodeURIComponent(map.getBounds().toBBoxString()) + "&zoom=" + map.getZoom();
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (view) {
+        if (seq !== viewSeq) return;  // an older answer after the map moved on
+        var cats = view.categories.map(function (c) { return { code: c[0], name: c[1] }; });
+        Object.keys(layers).forEach(function (code) { layers[code].points.clearLayers(); layers[code].clusters.clearLayers(); });
+        seen = {};
+        mode = view.mode;
+        view.items.forEach(function (it) {
+          if (view.mode === "points") {
+            var cat = cats[it[3]] || { code: "?", name: "" };
+            layerFor(cat.code).points.addLayer(marker(it[0], it[1], it[2], cat, it[4]));
+            seen[it[0]] = true;
+          } else {
+            var c = cats[it[0]] || { code: "?", name: "" };
+            layerFor(c.code).clusters.addLayer(clusterMarker(c, it[1], it[2], it[3], it[4]));
+          }
+        });
+        root.dataset.mode = view.mode;
+      });
+  }
+  function reloadSoon() {
+    if (reloadTimer) return;
+    reloadTimer = setTimeout(function () { reloadTimer = null; loadView(); }, 3000);
+  }
+
+  function buildMap(extent, layerList, cameras) {
     map = L.map(root, { maxZoom: 18 });
     var tiles = root.dataset.tiles;
     if (tiles) L.tileLayer(tiles, { maxZoom: 19, attribution: "&copy; OpenStreetMap" }).addTo(map);
-    var byCat = {}, bounds = [];
-    points.forEach(function (p) {
-      if (!byCat[p.category]) byCat[p.category] = { name: p.category_name, group: L.markerClusterGroup({ maxClusterRadius: 45 }) };
-      byCat[p.category].group.addLayer(marker(p));
-      seen[p.code] = true;
-      bounds.push([p.lat, p.lon]);
-    });
     var overlays = {};
-    Object.keys(byCat).forEach(function (code) {
-      var label = "<span style=\"color:" + color(code) + "\">●</span> " + byCat[code].name;
-      overlays[label] = byCat[code].group.addTo(map);
-      layers[code] = byCat[code].group;
+    layerList.forEach(function (l) {
+      var label = "<span style=\"color:" + color(l[0]) + "\">●</span> " + l[1] + " (" + NF.format(l[2]) + ")";
+      overlays[label] = layerFor(l[0]);
     });
     if (cameras && cameras.length) { overlays["📷 Camera"] = cameraLayer(cameras).addTo(map); }
     L.control.layers(null, overlays, { collapsed: false }).addTo(map);
-    if (bounds.length > 1) map.fitBounds(bounds, { padding: [20, 20], maxZoom: 14 });
-    else map.setView(bounds[0] || [12.6675, 108.0378], 13);
+    if (extent && (extent[0] !== extent[2] || extent[1] !== extent[3])) {
+      map.fitBounds([[extent[0], extent[1]], [extent[2], extent[3]]], { padding: [20, 20], maxZoom: 14 });
+    } else {
+      map.setView(extent ? [extent[0], extent[1]] : [12.6675, 108.0378], 13);
+    }
+    map.on("moveend", loadView);
+    return loadView();
   }
 
   function chart(id, option) {
@@ -155,11 +210,13 @@
     source.addEventListener("report", function (ev) {
       var item = JSON.parse(ev.data);
       addFeed(item);
-      if (item.lat != null && !seen[item.code]) {
+      if (item.lat == null || seen[item.code] || !map.getBounds().contains([item.lat, item.lon])) return;
+      if (mode === "points") {
         seen[item.code] = true;
-        var group = layers[item.category];
-        if (!group) { group = layers[item.category] = L.markerClusterGroup().addTo(map); }
-        group.addLayer(marker(item));
+        layerFor(item.category).points.addLayer(marker(item.code, item.lat, item.lon,
+          { code: item.category, name: item.category_name }, item.overdue));
+      } else {
+        reloadSoon();  // the clusters' counts change: ask again (once for a burst)
       }
     });
     source.addEventListener("camera_candidate", function (ev) {
@@ -193,13 +250,11 @@
   fetch("/admin/ioc/data.json", { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
     .then(function (data) {
-      buildMap(data.map, data.cameras);
       buildCharts(data.charts);
-      setTiles(data.summary);
       tvMode();
-      root.dataset.ready = "1";
-      live();
+      return buildMap(data.extent, data.layers, data.cameras);
     })
+    .then(function () { root.dataset.ready = "1"; live(); })
     .catch(function (err) { root.textContent = "Không tải được dữ liệu: " + (err && err.message ? err.message : err); if (window.console) console.error(err); });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();

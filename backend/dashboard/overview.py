@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.core.db import utcnow
 from backend.dashboard import cache, modules
-from backend.dashboard.summary import Scope, open_by_agency, open_by_channel, report_figures
+from backend.dashboard.summary import Scope, open_breakdown, open_by_agency, open_by_channel, report_figures
 
 CACHE_SECONDS = 5.0  # the tiles: a new report or status change refreshes them at once (cache.version)
 
@@ -22,9 +22,10 @@ async def summary(*, session: AsyncSession, scope: Scope, now: datetime | None =
     now = now or utcnow()
 
     async def compute() -> dict[str, Any]:
-        figures = await report_figures(session=session, scope=scope, now=now)
-        figures["by_agency"] = await open_by_agency(session=session, scope=scope, now=now)
-        figures["by_channel"] = await open_by_channel(session=session, scope=scope)
+        breakdown = await open_breakdown(session=session, scope=scope, now=now)
+        figures = await report_figures(session=session, scope=scope, now=now, breakdown=breakdown)
+        figures["by_agency"] = await open_by_agency(session=session, scope=scope, breakdown=breakdown)
+        figures["by_channel"] = await open_by_channel(session=session, scope=scope, breakdown=breakdown)
         return figures
 
     reports = await compute() if fixed else await cache.cached(

@@ -44,8 +44,7 @@ def scope_for(user: User) -> Scope:
     if user.role == Role.officer and user.agency_id is not None:
         return Scope(user.agency_id, user.agency.code if user.agency else None,
                      user.agency.name if user.agency else None)
-    raise PermissionDenied("Chỉ giám sát viên, quản trị viên và cán bộ xử lý được xem màn hình điều hành"
-                           " / dashboard is for supervisors, admins and officers")
+    raise PermissionDenied("Chỉ giám sát viên, quản trị viên và cán bộ xử lý được xem màn hình điều hành")
 
 
 def reports_query(scope: Scope, *columns: Any) -> Select[Any]:
@@ -85,34 +84,66 @@ def _delta(now: float | None, before: float | None, digits: int = 1) -> float | 
     return round(now - before, digits) if now is not None and before is not None else None
 
 
-async def _window(session: AsyncSession, scope: Scope, first: date, last: date) -> dict[str, Any]:
-    """Sums of the rollup over [first, last] (local days)."""
+async def _windows(session: AsyncSession, scope: Scope, today: date) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Sums of the rollup over the last 30 local days and the 30 before them (one query)."""
+    S = ReportDailyStats
+    split = today - timedelta(days=29)
+
+    def both(column: Any) -> tuple[Any, Any]:
+        return (func.coalesce(func.sum(case((S.day >= split, column), else_=0)), 0),
+                func.coalesce(func.sum(case((S.day < split, column), else_=0)), 0))
+
     row = (await session.execute(stats_query(
-        scope, func.coalesce(func.sum(ReportDailyStats.received), 0),
-        func.coalesce(func.sum(ReportDailyStats.resolved), 0),
-        func.coalesce(func.sum(ReportDailyStats.resolved_on_time), 0),
-        func.coalesce(func.sum(ReportDailyStats.ratings), 0),
-        func.coalesce(func.sum(ReportDailyStats.rating_sum), 0),
-    ).where(ReportDailyStats.day >= first, ReportDailyStats.day <= last))).one()
-    received, resolved, on_time, ratings, rating_sum = (int(v) for v in row)
-    return {"received": received, "resolved": resolved, "on_time_pct": _pct(on_time, resolved),
-            "satisfaction": _avg(rating_sum, ratings), "ratings": ratings}
+        scope, *both(S.received), *both(S.resolved), *both(S.resolved_on_time), *both(S.ratings), *both(S.rating_sum),
+    ).where(S.day >= today - timedelta(days=59), S.day <= today))).one()
+    out = []
+    for i in (0, 1):
+        received, resolved, on_time, ratings, rating_sum = (int(row[2 * k + i]) for k in range(5))
+        out.append({"received": received, "resolved": resolved, "on_time_pct": _pct(on_time, resolved),
+                    "satisfaction": _avg(rating_sum, ratings), "ratings": ratings})
+    return out[0], out[1]
 
 
-async def report_figures(*, session: AsyncSession, scope: Scope, now: datetime | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class OpenBreakdown:
+    """The open reports counted once (one index-only scan of ix_reports_open_cover), by agency and channel."""
+
+    rows: list[tuple[int | None, str, int, int]]  # agency_id, channel, open, overdue
+
+    @property
+    def open(self) -> int:
+        return sum(r[2] for r in self.rows)
+
+    @property
+    def overdue(self) -> int:
+        return sum(r[3] for r in self.rows)
+
+
+async def open_breakdown(*, session: AsyncSession, scope: Scope, now: datetime | None = None) -> OpenBreakdown:
+    now = now or utcnow()
+    rows = await session.execute(
+        reports_query(scope, Report.agency_id, Report.channel, func.count(), func.coalesce(func.sum(_overdue(now)), 0))
+        .where(open_clause()).group_by(Report.agency_id, Report.channel))
+    return OpenBreakdown([(agency_id, str(channel), int(n), int(late)) for agency_id, channel, n, late in rows])
+
+
+async def report_figures(*, session: AsyncSession, scope: Scope, now: datetime | None = None,
+                         breakdown: OpenBreakdown | None = None) -> dict[str, Any]:
     """The reports block of the summary, with the change against the previous 30 days."""
     now = now or utcnow()
     today = local_day(now)
     today_start, _ = day_bounds(today)
     week_start, _ = day_bounds(today - timedelta(days=today.weekday()))
-    open_n, overdue = (await session.execute(
-        reports_query(scope, func.count(), func.coalesce(func.sum(_overdue(now)), 0)).where(open_clause()))).one()
+    if breakdown is None:
+        open_n, overdue = (await session.execute(
+            reports_query(scope, func.count(), func.coalesce(func.sum(_overdue(now)), 0)).where(open_clause()))).one()
+    else:
+        open_n, overdue = breakdown.open, breakdown.overdue
     received_today = await session.scalar(reports_query(scope, func.count()).where(
         Report.created_at >= today_start)) or 0
     resolved_week = await session.scalar(reports_query(scope, func.count()).where(
         Report.resolved_at >= week_start)) or 0
-    last30 = await _window(session, scope, today - timedelta(days=29), today)
-    prev30 = await _window(session, scope, today - timedelta(days=59), today - timedelta(days=30))
+    last30, prev30 = await _windows(session, scope, today)
     return {
         "open": int(open_n), "overdue": int(overdue), "received_today": received_today, "resolved_week": resolved_week,
         "on_time_pct_30d": last30["on_time_pct"], "satisfaction_30d": last30["satisfaction"],
@@ -128,14 +159,15 @@ async def report_figures(*, session: AsyncSession, scope: Scope, now: datetime |
     }
 
 
-async def open_by_agency(*, session: AsyncSession, scope: Scope, now: datetime | None = None) -> list[dict[str, Any]]:
+async def open_by_agency(*, session: AsyncSession, scope: Scope, now: datetime | None = None,
+                         breakdown: OpenBreakdown | None = None) -> list[dict[str, Any]]:
     """Open and overdue reports per agency (unassigned reports under agency null)."""
-    now = now or utcnow()
+    breakdown = breakdown or await open_breakdown(session=session, scope=scope, now=now)
     rows: dict[int | None, dict[str, Any]] = {}
-    for agency_id, n, late in await session.execute(
-        reports_query(scope, Report.agency_id, func.count(), func.coalesce(func.sum(_overdue(now)), 0))
-        .where(open_clause()).group_by(Report.agency_id)):
-        rows[agency_id] = {"open": n, "overdue": int(late)}
+    for agency_id, _channel, n, late in breakdown.rows:
+        row = rows.setdefault(agency_id, {"open": 0, "overdue": 0})
+        row["open"] += n
+        row["overdue"] += late
     agencies = {a.id: a for a in (await session.scalars(
         select(Agency).where(Agency.id.in_([k for k in rows if k is not None])))).all()}
     out = []
@@ -145,8 +177,11 @@ async def open_by_agency(*, session: AsyncSession, scope: Scope, now: datetime |
     return sorted(out, key=lambda r: (-r["open"], r["agency"]["name"] if r["agency"] else ""))
 
 
-async def open_by_channel(*, session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
+async def open_by_channel(*, session: AsyncSession, scope: Scope,
+                          breakdown: OpenBreakdown | None = None) -> list[dict[str, Any]]:
     """Open reports per source channel (Zalo, Telegram, hotline, portal, camera, …)."""
-    rows = await session.execute(
-        reports_query(scope, Report.channel, func.count()).where(open_clause()).group_by(Report.channel))
-    return sorted(({"channel": c, "open": n} for c, n in rows), key=lambda r: (-r["open"], r["channel"]))
+    breakdown = breakdown or await open_breakdown(session=session, scope=scope)
+    counts: dict[str, int] = {}
+    for _agency_id, channel, n, _late in breakdown.rows:
+        counts[channel] = counts.get(channel, 0) + n
+    return sorted(({"channel": c, "open": n} for c, n in counts.items()), key=lambda r: (-r["open"], r["channel"]))

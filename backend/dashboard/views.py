@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from backend.core.deps import SessionDep
+from backend.core.responses import compact_json
 from backend.dashboard import charts, live, overview, sla
+from backend.dashboard import map as report_map
 from backend.dashboard import summary as dashboard
 from backend.staff.deps import CurrentUser
 
@@ -28,8 +30,14 @@ async def get_charts(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
 
 
 @router.get("/map")
-async def get_map(session: SessionDep, user: CurrentUser) -> dict[str, Any]:
-    return {"items": await charts.map_points(session=session, scope=dashboard.scope_for(user))}
+async def get_map(request: Request, session: SessionDep, user: CurrentUser, bbox: str | None = None,
+                  zoom: int = 12) -> Response:
+    """Open reports in `bbox` ("west,south,east,north"; none: everywhere) at map zoom `zoom`:
+    the reports themselves when at most 1,500 are in view or zoom >= 16, else clusters per
+    category on a grid (compact arrays: see `fields`; gzip when accepted)."""
+    found = await report_map.view(session=session, scope=dashboard.scope_for(user), bbox=report_map.BBox.parse(bbox),
+                                  zoom=zoom)
+    return compact_json(request, found)
 
 
 @router.get("/stream")

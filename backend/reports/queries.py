@@ -164,7 +164,9 @@ async def list_reports(*, session: AsyncSession, actor: Actor, flt: ReportFilter
         raise ValidationFailed("limit must be 1..500 and offset >= 0")
     total = await count_reports(session=session, actor=actor, flt=flt)
     order = [SORTS[flt.sort], Report.id.desc()]
-    if flt.sort.lstrip("-") == "due_at" and not flt.status:  # by deadline: open reports first, closed last
+    # By deadline: open reports first, closed last. Not when every row is open anyway (overdue=true):
+    # the constant CASE kept SQLite off ix_reports_open_due (a sort of every overdue report, not 50).
+    if flt.sort.lstrip("-") == "due_at" and not flt.status and not flt.overdue:
         order.insert(0, case((Report.status.in_(OPEN_STATUSES), 0), else_=1))
     # The page's ids first (from the indexes alone when the filters allow: ix_reports_created_id
     # for the default order, at any offset), then only those rows.

@@ -193,18 +193,23 @@ async def series(*, session: AsyncSession, code: str, area: str | None = None, s
     return indicator, place, compute(indicator, observed, targets.get(indicator.id, {}), wanted)
 
 
+async def _province_id(session: AsyncSession) -> int:
+    """The province's area (one indexed row; the importer's whole name lookup is not needed here)."""
+    return int(await session.scalar(select(Area.id).where(Area.kind == "province").order_by(Area.id).limit(1)) or 0)
+
+
 async def overview(*, session: AsyncSession, today: date | None = None) -> list[Overview]:
     """Every indicator with its latest province figure and the last 12 values for a sparkline."""
     today = today or local_today()
-    lookup = await load_lookup(session=session)
+    province_id = await _province_id(session)
     indicators = (await session.scalars(select(Indicator).order_by(Indicator.sort_order))).all()
     since = date(today.year - 2, 1, 1)
     by_indicator: dict[int, dict[str, tuple[float, str]]] = {}
     for indicator_id, period, value, status in await session.execute(
             select(Observation.indicator_id, Observation.period, Observation.value, Observation.status)
-            .where(Observation.area_id == lookup.province_id, Observation.period_start >= since)):
+            .where(Observation.area_id == province_id, Observation.period_start >= since)):
         by_indicator.setdefault(indicator_id, {})[period] = (value, status)
-    targets = await _targets(session, [i.id for i in indicators], lookup.province_id,
+    targets = await _targets(session, [i.id for i in indicators], province_id,
                              {today.year - 2, today.year - 1, today.year})
     out = []
     for indicator in indicators:
