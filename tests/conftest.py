@@ -261,7 +261,7 @@ async def app_client(session: AsyncSession) -> AsyncIterator[httpx.AsyncClient]:
 # ---------------------------------------------------------------- live server (a real process)
 
 
-def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+def _wait_http(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

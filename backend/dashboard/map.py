@@ -131,6 +131,20 @@ async def view(*, session: AsyncSession, scope: Scope, bbox: BBox | None = None,
     return dict(await cache.cached(session, key, CACHE_SECONDS, compute))
 
 
+def as_objects(found: dict[str, Any]) -> dict[str, Any]:
+    """The API's form of a view: `{"items": [...]}` of named objects, the category by its code
+    (the screen's own map.json keeps the compact arrays)."""
+    codes = [code for code, _name in found["categories"]]
+    items = []
+    for item in found["items"]:
+        obj = dict(zip(found["fields"], item, strict=True))
+        obj["category"] = codes[obj["category"]] if 0 <= obj["category"] < len(codes) else None
+        obj["overdue"] = bool(obj["overdue"]) if found["mode"] == "points" else obj["overdue"]
+        items.append(obj)
+    return {"mode": found["mode"], "zoom": found["zoom"], "total": found["total"],
+            "truncated": found["truncated"], "items": items}
+
+
 async def overview(*, session: AsyncSession, scope: Scope) -> tuple[list[list[Any]], list[float] | None]:
     """The map's layer switches ([code, name, open reports with a place] per category that has any)
     and its first view ([south, west, north, east] of those reports, None when none), in one scan."""

@@ -34,10 +34,10 @@ async def get_map(request: Request, session: SessionDep, user: CurrentUser, bbox
                   zoom: int = 12) -> Response:
     """Open reports in `bbox` ("west,south,east,north"; none: everywhere) at map zoom `zoom`:
     the reports themselves when at most 1,500 are in view or zoom >= 16, else clusters per
-    category on a grid (compact arrays: see `fields`; gzip when accepted)."""
+    category on a grid, as named objects (gzip when accepted)."""
     found = await report_map.view(session=session, scope=dashboard.scope_for(user), bbox=report_map.BBox.parse(bbox),
                                   zoom=zoom)
-    return compact_json(request, found)
+    return compact_json(request, report_map.as_objects(found))
 
 
 @router.get("/stream")

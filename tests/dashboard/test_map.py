@@ -80,7 +80,19 @@ async def test_the_map_api_answers_for_a_view(session, mixed_reports, make_user,
     resp = await app_client.get("/api/v1/dashboard/map", params={"bbox": "107,12,109,13", "zoom": "14"},
                                 headers=auth_headers(officer))
     assert resp.status_code == 200, resp.text
-    assert resp.json()["mode"] == "points" and len(resp.json()["items"]) == 2
+    body = resp.json()
+    agency_b = await session.scalar(select(Agency.id).where(Agency.code == AGENCY_B))
+    assert body["mode"] == "points" and len(body["items"]) == 2
+    assert sorted(item["code"] for item in body["items"]) == await _open_codes(session, agency_id=agency_b)
+    assert all(isinstance(item["category"], str) and isinstance(item["overdue"], bool) for item in body["items"])
+
+
+async def test_the_api_form_of_clusters_names_every_field(session, mixed_reports):
+    clusters = report_map.as_objects(await report_map.view(session=session, scope=dashboard.Scope(), zoom=6,
+                                                           points_max=2))
+    assert clusters["mode"] == "clusters" and sum(c["count"] for c in clusters["items"]) == 5
+    assert all(set(c) == {"category", "lat", "lon", "count", "overdue"} for c in clusters["items"])
+    assert all(isinstance(c["category"], str) for c in clusters["items"])
 
 
 @pytest.mark.parametrize("params", [{"bbox": "108,12"}, {"bbox": "109,12,108,13"}, {"bbox": "a,b,c,d"},
