@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from backend.core.config import get_settings
 from backend.core.db import read_scope, session_scope, utcnow
 from backend.core.errors import Conflict, NotFound, ValidationFailed
 from backend.core.logging import get_logger
-from backend.monitoring.sites import checks, flows, maintenance, probe, screenshot, uptime
+from backend.monitoring.sites import checks, flows, lag, maintenance, probe, screenshot, uptime
 from backend.monitoring.sites import conditions as cond
 from backend.monitoring.sites import content as page
 from backend.monitoring.sites import incidents as inc
@@ -172,10 +173,12 @@ async def context(*, session: AsyncSession) -> checks.Context:
 # --- rounds of checks ----------------------------------------------------------------------------
 
 
-async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> dict[str, int]:
+async def run_round(site_ids: Sequence[int], *, now: datetime | None = None,
+                    prober: probe.Prober | None = None) -> dict[str, int]:
     """Check these sites: probes concurrently (SITE_CHECK_CONCURRENCY at most), results recorded
     by one writer in short transactions (a single database connection, so the web requests keep
-    theirs), page analysis in a niced worker process, alerts after."""
+    theirs), page analysis in a niced worker process, alerts after. The site checker passes the
+    `prober` it keeps (connections, certificates, DNS answers); without one the round has its own."""
     settings = get_settings()
     if not site_ids:
         return {"checked": 0, "ok": 0, "failed": 0, "incidents_opened": 0, "incidents_closed": 0}
@@ -187,12 +190,16 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
     seen: asyncio.Queue[tuple[int, probe.Probe, datetime, checks.Outcome] | None] = asyncio.Queue()
     pending: list[tuple[int | None, str, Any]] = []
     counts = {"checked": 0, "ok": 0, "failed": 0}
-    client = probe.make_client(settings.site_check_concurrency)
+    own = prober is None
+    checks_with = prober or probe.Prober(settings.site_check_concurrency)
+    meter = lag.LagMeter()
 
     async def one(site: Site) -> None:
         """Probe and judge outside any transaction; only the writer touches the database."""
         async with gate:
-            result = await probe.probe(client, site.url, site.timeout_s)
+            started = time.monotonic()
+            result = await checks_with.probe(site.url, site.timeout_s)
+            result.checker_lag_ms = meter.since(started)
         at = now or utcnow()
         try:
             outcome = await checks.judge(site, result, at, known.get(site.id), ctx.forbidden)
@@ -221,11 +228,12 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
 
     writer = asyncio.create_task(write())
     try:
-        await asyncio.gather(*(one(site) for site in targets.values()))
+        async with meter:
+            await asyncio.gather(*(one(site) for site in targets.values()))
     finally:
         await seen.put(None)
         await writer
-        await probe.aclose(client)
+        await (checks_with.aclose() if own else checks_with.close_retired())
     opened, closed = await send_alerts(pending, now=now or utcnow())
     return {**counts, "incidents_opened": opened, "incidents_closed": closed}
 
@@ -339,11 +347,11 @@ async def accept_baseline(*, session: AsyncSession, site: Site, actor: str, inci
         structure = latest.structure if latest is not None else ""
         extracted = page.Content(text=text, structure=structure, all_text=text)
     else:
-        client = probe.make_client(1)
+        prober = probe.Prober()
         try:
-            seen = await probe.probe(client, site.url, site.timeout_s)
+            seen = await prober.probe(site.url, site.timeout_s)
         finally:
-            await probe.aclose(client)
+            await prober.aclose()
         if not seen.connected or seen.status_code is None or seen.status_code >= 400:
             raise Conflict(f"Không tải được trang để làm nội dung chuẩn: {seen.error or f'mã {seen.status_code}'}")
         extracted = await asyncio.to_thread(page.extract, seen.body)
