@@ -318,9 +318,15 @@ async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> lis
     booked = []
     for site_id, interval_s, next_check_at in rows:
         interval = max(interval_s, 1)
-        spread = every or next_check_at is None
-        booked.append({"site": site_id,
-                       "next": now + timedelta(seconds=1 + (site_id * 7919) % interval if spread else interval)})
+        if every or next_check_at is None:
+            upcoming = now + timedelta(seconds=1 + (site_id * 7919) % interval)
+        elif now - next_check_at < timedelta(seconds=interval):
+            upcoming = now + timedelta(seconds=interval)
+        else:  # missed its turn (a long sweep, the checker stopped): back to its own phase, so the
+            # sites that fell due together are not checked together from now on
+            late = (now - next_check_at).total_seconds()
+            upcoming = next_check_at + timedelta(seconds=interval * (int(late // interval) + 1))
+        booked.append({"site": site_id, "next": upcoming})
     if booked:
         table = Site.__table__
         await session.execute(update(table).where(table.c.id == bindparam("site"))
