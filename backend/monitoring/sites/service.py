@@ -310,7 +310,8 @@ async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> lis
     """Enabled sites due now (all of them when `every`), their next check booked at once so
     an overlapping round does not take them again. After a sweep (or a site's first check) the
     next one comes at a phase within the interval, so 500 sites do not all fall due in the same
-    second again. Two statements whatever the number of sites (the web requests wait for none)."""
+    second again; a site checked late keeps its phase. Two statements whatever the number of
+    sites (the web requests wait for none)."""
     query = select(Site.id, Site.interval_s, Site.next_check_at).where(Site.enabled.is_(True))
     if not every:
         query = query.where((Site.next_check_at.is_(None)) | (Site.next_check_at <= now))
@@ -320,12 +321,12 @@ async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> lis
         interval = max(interval_s, 1)
         if every or next_check_at is None:
             upcoming = now + timedelta(seconds=1 + (site_id * 7919) % interval)
-        elif now - next_check_at < timedelta(seconds=interval):
-            upcoming = now + timedelta(seconds=interval)
-        else:  # missed its turn (a long sweep, the checker stopped): back to its own phase, so the
-            # sites that fell due together are not checked together from now on
-            late = (now - next_check_at).total_seconds()
+        else:  # at its own phase, even when late (a long sweep, the checker stopped for a while),
+            # so the sites that fell due together are not checked together from then on
+            late = max((now - next_check_at).total_seconds(), 0.0)
             upcoming = next_check_at + timedelta(seconds=interval * (int(late // interval) + 1))
+            if upcoming - now < timedelta(seconds=interval / 2):  # not twice in a row
+                upcoming += timedelta(seconds=interval)
         booked.append({"site": site_id, "next": upcoming})
     if booked:
         table = Site.__table__

@@ -76,10 +76,10 @@ async def test_sites_that_missed_their_turn_go_back_to_their_own_phase(web, make
     web.page("/")
     now = utcnow().replace(microsecond=0)
     sites = [await make_site(web.http_url + f"/{n}", name=f"Website {n}", interval_s=60) for n in range(2)]
-    for site, phase_s in zip(sites, (7, 41), strict=True):
+    for site, phase_s in zip(sites, (37, 51), strict=True):
         site.next_check_at = now - timedelta(minutes=10) + timedelta(seconds=phase_s)  # the checker stopped
     await session.commit()
     assert await service.due_sites(session=session, now=now, every=False) == [s.id for s in sites]
     await session.commit()
     booked = [(await service.get_site(session=session, site_id=s.id)).next_check_at for s in sites]
-    assert [b - now for b in booked] == [timedelta(seconds=7), timedelta(seconds=41)]
+    assert [b - now for b in booked] == [timedelta(seconds=37), timedelta(seconds=51)]
