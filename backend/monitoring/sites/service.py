@@ -310,14 +310,15 @@ async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> lis
     """Enabled sites due now (all of them when `every`), their next check booked at once so
     an overlapping round does not take them again. After a sweep (or a site's first check) the
     next one comes at a phase within the interval, so 500 sites do not all fall due in the same
-    second again; a site checked late keeps its phase. Two statements whatever the number of
-    sites (the web requests wait for none)."""
-    query = select(Site.id, Site.interval_s, Site.next_check_at).where(Site.enabled.is_(True))
+    second again; a site checked late keeps its phase, and one whose turn came while the sweep
+    was checking it is not checked twice in a row (its turn moves to the next interval). Two
+    statements whatever the number of sites (the web requests wait for none)."""
+    query = select(Site.id, Site.interval_s, Site.next_check_at, Site.last_checked_at).where(Site.enabled.is_(True))
     if not every:
         query = query.where((Site.next_check_at.is_(None)) | (Site.next_check_at <= now))
     rows = (await session.execute(query.order_by(Site.next_check_at, Site.id))).all()
-    booked = []
-    for site_id, interval_s, next_check_at in rows:
+    booked, due = [], []
+    for site_id, interval_s, next_check_at, last_checked_at in rows:
         interval = max(interval_s, 1)
         if every or next_check_at is None:
             upcoming = now + timedelta(seconds=1 + (site_id * 7919) % interval)
@@ -328,11 +329,13 @@ async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> lis
             if upcoming - now < timedelta(seconds=interval / 2):  # not twice in a row
                 upcoming += timedelta(seconds=interval)
         booked.append({"site": site_id, "next": upcoming})
+        if every or last_checked_at is None or now - last_checked_at >= timedelta(seconds=interval / 2):
+            due.append(site_id)
     if booked:
         table = Site.__table__
         await session.execute(update(table).where(table.c.id == bindparam("site"))
                               .values(next_check_at=bindparam("next")), booked)
-    return [b["site"] for b in booked]
+    return due
 
 
 async def check_now(*, site_id: int) -> dict[str, int]:

@@ -83,3 +83,14 @@ async def test_sites_that_missed_their_turn_go_back_to_their_own_phase(web, make
     await session.commit()
     booked = [(await service.get_site(session=session, site_id=s.id)).next_check_at for s in sites]
     assert [b - now for b in booked] == [timedelta(seconds=37), timedelta(seconds=51)]
+
+
+async def test_a_site_whose_turn_came_during_its_sweep_check_is_not_checked_twice(web, make_site, session):
+    web.page("/")
+    now = utcnow().replace(microsecond=0)
+    site = await make_site(web.http_url + "/", interval_s=60)
+    site.last_checked_at, site.next_check_at = now - timedelta(seconds=10), now - timedelta(seconds=5)
+    await session.commit()
+    assert await service.due_sites(session=session, now=now, every=False) == []
+    await session.commit()
+    assert (await service.get_site(session=session, site_id=site.id)).next_check_at == now + timedelta(seconds=55)
