@@ -68,8 +68,8 @@ async def test_the_lag_meter_sees_the_loop_blocked_during_a_check():
         await asyncio.sleep(0.03)
         quiet_from = time.monotonic()
         await asyncio.sleep(0.03)
-        assert meter.since(quiet_from) < 150
+        assert meter.since(quiet_from) < 300
         started = time.monotonic()
-        time.sleep(0.2)  # noqa: ASYNC251 (the loop blocked: other checks' CPU, a saturated machine)
+        time.sleep(0.5)  # noqa: ASYNC251 (the loop blocked: other checks' CPU, a saturated machine)
         await asyncio.sleep(0.03)
-        assert meter.since(started) >= 150
+        assert meter.since(started) >= 450
