@@ -329,8 +329,8 @@ async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> lis
             if upcoming - now < timedelta(seconds=interval / 2):  # not twice in a row
                 upcoming += timedelta(seconds=interval)
         booked.append({"site": site_id, "next": upcoming})
-        if every or last_checked_at is None or now - last_checked_at >= timedelta(seconds=interval / 2):
-            due.append(site_id)
+        if every or next_check_at is None or last_checked_at is None or last_checked_at < next_check_at:
+            due.append(site_id)  # (else a check after its turn, in the sweep, already served it)
     if booked:
         table = Site.__table__
         await session.execute(update(table).where(table.c.id == bindparam("site"))

@@ -89,7 +89,7 @@ async def test_a_site_whose_turn_came_during_its_sweep_check_is_not_checked_twic
     web.page("/")
     now = utcnow().replace(microsecond=0)
     site = await make_site(web.http_url + "/", interval_s=60)
-    site.last_checked_at, site.next_check_at = now - timedelta(seconds=10), now - timedelta(seconds=5)
+    site.last_checked_at, site.next_check_at = now - timedelta(seconds=3), now - timedelta(seconds=5)
     await session.commit()
     assert await service.due_sites(session=session, now=now, every=False) == []
     await session.commit()
