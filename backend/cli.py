@@ -359,15 +359,15 @@ def scheduler() -> None:
 def monitor() -> None:
     """Check the watched websites, each at its interval (the site checker, one leader at a time;
     `phananh serve` starts one itself when it runs the scheduler)."""
-    from backend.monitoring.sites.checker import lower_priority, run_until_signalled
+    from backend.monitoring.sites.checker import NICE, run_checker
 
     settings = get_settings()
     if not settings.site_checks_on:
         fail("SITE_CHECKS_ENABLED is off: set SITE_CHECKS_ENABLED=true to check the sites")
     run(_prepare_database())
-    lower_priority()
-    console.print(f"[bold green]Site checker[/] (lease site-checker, {settings.site_check_concurrency} probes at once)")
-    asyncio.run(run_until_signalled())
+    console.print(f"[bold green]Site checker[/] (lease site-checker, {settings.site_check_concurrency} probes at once, "
+                  f"nice {NICE}+, SITE_CHECKER_SCHED={settings.site_checker_sched})")
+    run_checker()
 
 
 @cameras_app.command("ingest")

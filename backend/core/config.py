@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     # monitor` alone), niced, so the web process keeps the CPU; scheduler: in the scheduler's own
     # process (small setups).
     site_checker: Literal["process", "scheduler"] = "process"
+    site_check_keepalive_s: float = Field(default=90, ge=0)  # idle connections kept for the next check (0: none)
+    site_checker_sched: Literal["batch", "idle", "normal"] = "batch"  # the checker's Linux scheduling policy
     site_check_ca_bundle: Path | None = None  # extra CA certificates (an internal or government CA)
     site_results_keep_days: int = Field(default=30, ge=1)  # raw check results; daily rollups stay
     site_alert_reminder_minutes: int = Field(default=240, ge=5)  # reminder for an unacknowledged incident

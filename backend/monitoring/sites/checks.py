@@ -73,16 +73,24 @@ def _is_html(probe: Probe) -> bool:
     return "html" in probe.content_type.lower() or probe.body.lstrip()[:1] == "<"
 
 
+def missing_keywords(body: str, keywords: list[str]) -> list[str]:
+    """The required keywords not in the body, case-insensitively; the body is case-folded (a copy
+    of the page) only when a keyword is not found as written."""
+    missing = [k for k in keywords if k not in body]
+    if not missing:
+        return []
+    folded = body.casefold()
+    return [k for k in missing if k.casefold() not in folded]
+
+
 async def judge(site: Site, probe: Probe, now: datetime, baseline: analysis.Baseline | None,
                 forbidden: list[str]) -> Outcome:
     """Everything about one probe that needs no database (run before the write transaction)."""
-    parsed = cond.parse_all(list(DEFAULT_CONDITIONS[:1]) + (list(site.conditions) or list(DEFAULT_CONDITIONS[1:])))
+    parsed = cond.parse_cached(DEFAULT_CONDITIONS[:1] + (tuple(site.conditions) or DEFAULT_CONDITIONS[1:]))
     failed = cond.failed(parsed, facts(probe, now)) if probe.connected else [probe.error or "không kết nối được"]
     outcome = Outcome(ok=False, failed=failed, cert_days=probe.cert_days(now), baseline=baseline)
     if probe.connected and probe.body:
-        body = probe.body.casefold() if site.keywords_required else ""
-        missing = [k for k in site.keywords_required if k.casefold() not in body]
-        outcome.failed += [f"thiếu từ khóa «{k}»" for k in missing]
+        outcome.failed += [f"thiếu từ khóa «{k}»" for k in missing_keywords(probe.body, site.keywords_required)]
         if _is_html(probe):
             found = await analysis.run(probe.body, forbidden + list(site.keywords_forbidden), baseline,
                                          site_id=site.id)
@@ -129,7 +137,8 @@ async def record_many(*, session: AsyncSession, items: list[tuple[Site, Probe, d
             response_ms=probe.response_ms, http_version=probe.http_version, ip=probe.ip, final_url=probe.final_url,
             redirects=probe.redirects, content_hash=outcome.content.hash if outcome.content else None,
             cert_days=round(outcome.cert_days, 2) if outcome.cert_days is not None else None,
-            change_ratio=outcome.change_ratio, error=probe.error,
+            change_ratio=outcome.change_ratio, error=probe.error, checker_lag_ms=probe.checker_lag_ms,
+            new_connection=probe.new_connection,
             failed=outcome.failed + [f"từ khóa cấm «{k}»" for k in outcome.forbidden]))
         rollup.append((site.id, now, outcome.ok, in_window, probe.response_ms))
         site.last_checked_at = now
@@ -223,7 +232,8 @@ def _slowness(session: AsyncSession, site: Site, outcome: Outcome, probe: Probe,
               open_now: dict[str, SiteIncident], alerts: Alerts) -> None:
     if not outcome.ok:
         return
-    slow = probe.response_ms is not None and probe.response_ms > site.slow_ms
+    # the site's time: the response time less the checker's own delay meanwhile (lag.py)
+    slow = probe.response_ms is not None and probe.response_ms - (probe.checker_lag_ms or 0) > site.slow_ms
     site.slow_count = site.slow_count + 1 if slow else 0
     incident = open_now.get("slow")
     if slow and site.slow_count >= site.failure_threshold and incident is None:

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 PLACEHOLDERS = {
@@ -142,6 +144,12 @@ def parse_all(texts: list[str]) -> list[Condition]:
     return parsed
 
 
-def failed(conditions: list[Condition], facts: dict[str, Any]) -> list[str]:
+@lru_cache(maxsize=4096)
+def parse_cached(texts: tuple[str, ...]) -> tuple[Condition, ...]:
+    """parse_all for the checks: a site's conditions are parsed once, not at every check."""
+    return tuple(parse_all(list(texts)))
+
+
+def failed(conditions: Sequence[Condition], facts: dict[str, Any]) -> list[str]:
     """The texts of the conditions these facts do not meet."""
     return [c.text for c in conditions if not c.evaluate(facts)]

@@ -84,6 +84,8 @@ class SiteCheck(Base):
     change_ratio: Mapped[float | None] = mapped_column(Float)
     failed: Mapped[list[str]] = mapped_column(JSON, default=list)  # conditions that failed, keyword findings
     error: Mapped[str | None] = mapped_column(Text)
+    checker_lag_ms: Mapped[int | None] = mapped_column(Integer)  # the checker's own delay meanwhile (lag.py)
+    new_connection: Mapped[bool | None] = mapped_column(Boolean)  # false: a kept-alive connection was reused
 
 
 class SiteContent(Base):

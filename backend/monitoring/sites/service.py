@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from backend.core.config import get_settings
 from backend.core.db import read_scope, session_scope, utcnow
 from backend.core.errors import Conflict, NotFound, ValidationFailed
 from backend.core.logging import get_logger
-from backend.monitoring.sites import checks, flows, maintenance, probe, screenshot, uptime
+from backend.monitoring.sites import checks, flows, lag, maintenance, probe, screenshot, uptime
 from backend.monitoring.sites import conditions as cond
 from backend.monitoring.sites import content as page
 from backend.monitoring.sites import incidents as inc
@@ -172,10 +173,12 @@ async def context(*, session: AsyncSession) -> checks.Context:
 # --- rounds of checks ----------------------------------------------------------------------------
 
 
-async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> dict[str, int]:
+async def run_round(site_ids: Sequence[int], *, now: datetime | None = None,
+                    prober: probe.Prober | None = None) -> dict[str, int]:
     """Check these sites: probes concurrently (SITE_CHECK_CONCURRENCY at most), results recorded
     by one writer in short transactions (a single database connection, so the web requests keep
-    theirs), page analysis in a niced worker process, alerts after."""
+    theirs), page analysis in a niced worker process, alerts after. The site checker passes the
+    `prober` it keeps (connections, certificates, DNS answers); without one the round has its own."""
     settings = get_settings()
     if not site_ids:
         return {"checked": 0, "ok": 0, "failed": 0, "incidents_opened": 0, "incidents_closed": 0}
@@ -187,12 +190,16 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
     seen: asyncio.Queue[tuple[int, probe.Probe, datetime, checks.Outcome] | None] = asyncio.Queue()
     pending: list[tuple[int | None, str, Any]] = []
     counts = {"checked": 0, "ok": 0, "failed": 0}
-    client = probe.make_client(settings.site_check_concurrency)
+    own = prober is None
+    checks_with = prober or probe.Prober(settings.site_check_concurrency)
+    meter = lag.LagMeter()
 
     async def one(site: Site) -> None:
         """Probe and judge outside any transaction; only the writer touches the database."""
         async with gate:
-            result = await probe.probe(client, site.url, site.timeout_s)
+            started = time.monotonic()
+            result = await checks_with.probe(site.url, site.timeout_s)
+            result.checker_lag_ms = meter.since(started)
         at = now or utcnow()
         try:
             outcome = await checks.judge(site, result, at, known.get(site.id), ctx.forbidden)
@@ -221,11 +228,12 @@ async def run_round(site_ids: Sequence[int], *, now: datetime | None = None) -> 
 
     writer = asyncio.create_task(write())
     try:
-        await asyncio.gather(*(one(site) for site in targets.values()))
+        async with meter:
+            await asyncio.gather(*(one(site) for site in targets.values()))
     finally:
         await seen.put(None)
         await writer
-        await probe.aclose(client)
+        await (checks_with.aclose() if own else checks_with.close_retired())
     opened, closed = await send_alerts(pending, now=now or utcnow())
     return {**counts, "incidents_opened": opened, "incidents_closed": closed}
 
@@ -302,22 +310,32 @@ async def due_sites(*, session: AsyncSession, now: datetime, every: bool) -> lis
     """Enabled sites due now (all of them when `every`), their next check booked at once so
     an overlapping round does not take them again. After a sweep (or a site's first check) the
     next one comes at a phase within the interval, so 500 sites do not all fall due in the same
-    second again. Two statements whatever the number of sites (the web requests wait for none)."""
-    query = select(Site.id, Site.interval_s, Site.next_check_at).where(Site.enabled.is_(True))
+    second again; a site checked late keeps its phase, and one whose turn came while the sweep
+    was checking it is not checked twice in a row (its turn moves to the next interval). Two
+    statements whatever the number of sites (the web requests wait for none)."""
+    query = select(Site.id, Site.interval_s, Site.next_check_at, Site.last_checked_at).where(Site.enabled.is_(True))
     if not every:
         query = query.where((Site.next_check_at.is_(None)) | (Site.next_check_at <= now))
     rows = (await session.execute(query.order_by(Site.next_check_at, Site.id))).all()
-    booked = []
-    for site_id, interval_s, next_check_at in rows:
+    booked, due = [], []
+    for site_id, interval_s, next_check_at, last_checked_at in rows:
         interval = max(interval_s, 1)
-        spread = every or next_check_at is None
-        booked.append({"site": site_id,
-                       "next": now + timedelta(seconds=1 + (site_id * 7919) % interval if spread else interval)})
+        if every or next_check_at is None:
+            upcoming = now + timedelta(seconds=1 + (site_id * 7919) % interval)
+        else:  # at its own phase, even when late (a long sweep, the checker stopped for a while),
+            # so the sites that fell due together are not checked together from then on
+            late = max((now - next_check_at).total_seconds(), 0.0)
+            upcoming = next_check_at + timedelta(seconds=interval * (int(late // interval) + 1))
+            if upcoming - now < timedelta(seconds=interval / 2):  # not twice in a row
+                upcoming += timedelta(seconds=interval)
+        booked.append({"site": site_id, "next": upcoming})
+        if every or next_check_at is None or last_checked_at is None or last_checked_at < next_check_at:
+            due.append(site_id)  # (else a check after its turn, in the sweep, already served it)
     if booked:
         table = Site.__table__
         await session.execute(update(table).where(table.c.id == bindparam("site"))
                               .values(next_check_at=bindparam("next")), booked)
-    return [b["site"] for b in booked]
+    return due
 
 
 async def check_now(*, site_id: int) -> dict[str, int]:
@@ -339,11 +357,11 @@ async def accept_baseline(*, session: AsyncSession, site: Site, actor: str, inci
         structure = latest.structure if latest is not None else ""
         extracted = page.Content(text=text, structure=structure, all_text=text)
     else:
-        client = probe.make_client(1)
+        prober = probe.Prober()
         try:
-            seen = await probe.probe(client, site.url, site.timeout_s)
+            seen = await prober.probe(site.url, site.timeout_s)
         finally:
-            await probe.aclose(client)
+            await prober.aclose()
         if not seen.connected or seen.status_code is None or seen.status_code >= 400:
             raise Conflict(f"Không tải được trang để làm nội dung chuẩn: {seen.error or f'mã {seen.status_code}'}")
         extracted = await asyncio.to_thread(page.extract, seen.body)

@@ -116,7 +116,8 @@ async def site_checks(session: SessionDep, actor: StaffActor, site_id: int,
     return {"items": [{"checked_at": r.checked_at, "ok": r.ok, "maintenance": r.maintenance,
                        "status_code": r.status_code, "response_ms": r.response_ms, "http_version": r.http_version,
                        "ip": r.ip, "final_url": r.final_url, "redirects": r.redirects, "cert_days": r.cert_days,
-                       "change_ratio": r.change_ratio, "failed": r.failed, "error": r.error} for r in rows],
+                       "change_ratio": r.change_ratio, "failed": r.failed, "error": r.error,
+                       "checker_lag_ms": r.checker_lag_ms, "new_connection": r.new_connection} for r in rows],
             "total": len(rows)}
 
 

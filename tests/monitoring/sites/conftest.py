@@ -84,6 +84,35 @@ def check(session: AsyncSession) -> Callable[..., Awaitable[Any]]:
 
 
 @pytest.fixture
+def checks_on(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """SITE_CHECKS_ENABLED=true, and the site-checks job not yet run in this process (its first
+    run sweeps every site)."""
+    from backend.core.config import get_settings
+    from backend.monitoring.sites import scheduled
+
+    monkeypatch.setenv("SITE_CHECKS_ENABLED", "true")
+    monkeypatch.setattr(scheduled, "_swept", False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def check_count(session: AsyncSession) -> Callable[[Any], Awaitable[int]]:
+    """The number of stored check results of a site."""
+
+    async def count(site: Any) -> int:
+        from sqlalchemy import func, select
+
+        from backend.monitoring.sites.models import SiteCheck
+
+        await session.commit()
+        return int(await session.scalar(select(func.count(SiteCheck.id)).where(SiteCheck.site_id == site.id)) or 0)
+
+    return count
+
+
+@pytest.fixture
 def outbox_rows(session: AsyncSession) -> Callable[[], Awaitable[list[Any]]]:
     async def rows() -> list[Any]:
         from sqlalchemy import select

@@ -243,3 +243,20 @@ async def test_uptime_comes_from_the_daily_rollups(web, make_site, check, sessio
     await check(site)
     [row] = await service.present_many(session=session, sites=[site])
     assert row["uptime_30d"] == 75.0 and row["uptime_7d"] == 75.0
+
+
+async def test_a_response_slowed_by_the_checkers_own_lag_is_not_counted_as_slow(web, make_site, session):
+    from backend.monitoring.sites import checks
+    from backend.monitoring.sites.probe import Probe
+
+    site = await make_site(web.http_url + "/", slow_ms=100)
+    ctx = await service.context(session=session)
+    late = Probe(url=site.url, connected=True, status_code=200, response_ms=300, checker_lag_ms=250, body="")
+    await checks.record(session=session, site=site, probe=late, now=datetime.now(UTC), ctx=ctx)
+    assert site.slow_count == 0
+    slow = Probe(url=site.url, connected=True, status_code=200, response_ms=300, checker_lag_ms=20, body="")
+    await checks.record(session=session, site=site, probe=slow, now=datetime.now(UTC), ctx=ctx)
+    assert site.slow_count == 1
+    stored = (await session.scalars(select(SiteCheck).where(SiteCheck.site_id == site.id)
+                                    .order_by(SiteCheck.id))).all()
+    assert [c.checker_lag_ms for c in stored] == [250, 20]
