@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.catalog.models import Agency
 from backend.core.actor import Actor
 from backend.core.db import utcnow
+from backend.dashboard.service import day_bounds, local_day
 from backend.reports import service as report_service
 from backend.reports.models import Report
 
@@ -33,6 +34,14 @@ async def mixed_reports(session: AsyncSession, report_factory: Callable[..., Awa
     (both overdue), 1 resolved on time (rated 4), 1 rejected. Channels hotline, zalo, web."""
     agencies = {a.code: a.id for a in (await session.scalars(select(Agency))).all()}
     now = utcnow()
+    # Filed "4 h ago" and resolved "1-3 h ago", squeezed into today's local day when less than 5 h
+    # of it has passed (the charts' today must hold them at any hour the suite runs).
+    since_midnight = now - day_bounds(local_day(now))[0]
+    squeeze = min(1.0, since_midnight / timedelta(hours=5))
+
+    def ago(hours: float) -> Any:
+        return now - timedelta(hours=hours) * squeeze
+
     plan = [  # agency, channel, status, due (hours from now), resolved (hours ago), stars
         (AGENCY_A, "hotline", "new", 24, None, None),
         (AGENCY_A, "zalo", "assigned", -3, None, None),
@@ -51,9 +60,9 @@ async def mixed_reports(session: AsyncSession, report_factory: Callable[..., Awa
         report_id, code = report.id, report.code
         values: dict[str, Any] = {"agency_id": agencies[agency], "status": status,
                                   "due_at": now + timedelta(hours=due) if due is not None else None,
-                                  "created_at": now - timedelta(hours=4)}
+                                  "created_at": ago(4)}
         if resolved is not None:
-            values["resolved_at"] = now - timedelta(hours=resolved)
+            values["resolved_at"] = ago(resolved)
         await session.execute(update(Report).where(Report.id == report_id).values(**values))
         await session.commit()
         session.expire_all()
