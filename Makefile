@@ -38,7 +38,7 @@ system-deps:
 	fi
 
 test: install system-deps
-	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile --durations=15
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: install
 	$(BIN)/ruff check .

@@ -62,7 +62,9 @@ for key in ("TELEGRAM_BOT_TOKEN", "ZALO_APP_ID", "ZALO_ACCESS_TOKEN", "REDIS_URL
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The Rasa server test first: it trains for minutes, and with `-n 2` the other worker runs
-    the rest of the suite meanwhile instead of waiting for it at the end."""
+    the rest of the suite meanwhile instead of waiting for it at the end. (`make test` passes
+    `--no-loadscope-reorder`: xdist otherwise sends the files with most tests first, and this
+    one-test file last.)"""
     items.sort(key=lambda item: 0 if item.get_closest_marker("rasa") else 1)
 
 
