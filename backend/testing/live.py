@@ -15,6 +15,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from backend.core.db import make_engine
 
 
+@contextlib.asynccontextmanager
+async def private_session(db_url: str) -> AsyncIterator[AsyncSession]:
+    """A session on its own engine (the app's global engine belongs to the app's event loop),
+    committed at the end and the engine disposed."""
+    engine = make_engine(db_url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as s:
+            yield s
+            await s.commit()
+    finally:
+        await engine.dispose()
+
+
 @dataclass
 class LiveApp:
     url: str
@@ -23,16 +36,9 @@ class LiveApp:
     process: subprocess.Popen[bytes]
     log: Path
 
-    @contextlib.asynccontextmanager
-    async def session(self) -> AsyncIterator[AsyncSession]:
+    def session(self) -> contextlib.AbstractAsyncContextManager[AsyncSession]:
         """A session on the live app's own database (its own engine, this event loop)."""
-        engine = make_engine(self.db_url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as s:
-                yield s
-                await s.commit()
-        finally:
-            await engine.dispose()
+        return private_session(self.db_url)
 
     async def scalar(self, statement: Any) -> Any:
         """One value from the live app's own database."""

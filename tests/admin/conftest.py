@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,8 +20,9 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.testing.live import private_session
 from backend.testing.world import ensure_reference_data
 
 PASSWORD = "secret123"
@@ -32,18 +33,9 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 class Site:
     url: str  # database URL
 
-    @asynccontextmanager
-    async def db(self) -> AsyncIterator[AsyncSession]:
+    def db(self) -> AbstractAsyncContextManager[AsyncSession]:
         """A session on a private engine (the app's global engine belongs to the app's loop)."""
-        from backend.core.db import make_engine
-
-        engine = make_engine(self.url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as session:
-                yield session
-                await session.commit()
-        finally:
-            await engine.dispose()
+        return private_session(self.url)
 
     async def user(self, username: str, role: str, agency: str | None = None) -> None:
         from backend.staff import service as staff_service
