@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy import Float, and_, case, cast, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.catalog import service as catalog_service
 from backend.catalog.models import Category
 from backend.core.db import utcnow
 from backend.core.errors import ValidationFailed
@@ -72,8 +73,10 @@ def _where(scope: Scope, bbox: BBox | None) -> list[Any]:
 
 
 async def _categories(session: AsyncSession) -> list[tuple[int, str, str]]:
-    rows = await session.execute(select(Category.id, Category.code, Category.name).order_by(Category.code))
-    return [(int(i), str(c), str(n)) for i, c, n in rows]
+    """(id, code, name) of every category, by code, from the catalog's per-process reference."""
+    ref = await catalog_service.reference(session=session)
+    return sorted(((int(row["id"]), str(row["code"]), str(row["name"]))
+                   for (model, _id), row in ref.rows.items() if model is Category), key=lambda c: c[1])
 
 
 async def _points(session: AsyncSession, scope: Scope, bbox: BBox | None, index: dict[int, int],
