@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -128,15 +129,12 @@ class Runtime:
             accented = self.restorer.restore(text)
         return {"plain": plain_view(text), "accented": accented}
 
+    @cached_property
     def _global_idf(self) -> tuple[np.ndarray, np.ndarray]:
         """Every block's idf in one array (by column of the weight matrix), and where each block's
         columns start (ascending: blocks are laid out in order)."""
-        cached = self.__dict__.get("_idf_all")
-        if cached is None:
-            idf = np.concatenate([b.idf for b in self.blocks]) if self.blocks else np.zeros(0)
-            starts = np.array([b.offset for b in self.blocks], dtype=np.int64)
-            cached = self.__dict__["_idf_all"] = (idf, starts)
-        return cached
+        idf = np.concatenate([b.idf for b in self.blocks]) if self.blocks else np.zeros(0)
+        return idf, np.array([b.offset for b in self.blocks], dtype=np.int64)
 
     def scores(self, text: str) -> np.ndarray:
         views = self.views(text)
@@ -147,7 +145,7 @@ class Runtime:
         # All blocks at once, in a handful of numpy calls: term counts, sublinear tf x idf, an l2
         # norm per block, then one gather of the weight rows and one product.
         idx, tf = np.unique(ids, return_counts=True)
-        idf, starts = self._global_idf()
+        idf, starts = self._global_idf
         w = (1.0 + np.log(tf)) * idf[idx]
         block_of = np.searchsorted(starts, idx, side="right") - 1
         norms = np.sqrt(np.bincount(block_of, weights=w * w, minlength=len(starts)))
