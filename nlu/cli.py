@@ -139,6 +139,40 @@ def evaluate(
                 print_side_by_side(console, side, f"{cv}-fold cross-validation" if name == "cv" else name)
 
 
+@app.command()
+def overlap(
+    threshold: Annotated[float, typer.Option(help="Jaccard similarity of character 4-grams (0..1)")] = 0.6,
+) -> None:
+    """List the training lines that are near copies of an evaluation line (fresh, held-out,
+    development set). Only the training lines are printed; exit 1 when there is one."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from nlu import DEV_FILE, evaluation
+    from nlu.dataset import load_file, load_training
+    from nlu.overlap import near_copies
+
+    if not 0 < threshold <= 1:
+        _fail("--threshold is a similarity between 0 and 1, e.g. 0.6")
+    _check_data()
+    training = load_training()
+    table = Table("similarity", "intent", "training line", "close to a line of")
+    found = 0
+    for path in [*evaluation.EVALUATION_FILES, DEV_FILE]:
+        if not path.exists():
+            continue
+        for copy in near_copies(training, load_file(path), threshold):
+            table.add_row(f"{copy.similarity:.2f}", copy.training.intent, copy.training.text, path.name)
+            found += 1
+    console = Console()
+    if not found:
+        console.print(f"no training line is a near copy (≥ {threshold:.2f}) of an evaluation line")
+        return
+    console.print(table)
+    console.print(f"{found} near copies: reword or remove these training lines")
+    raise typer.Exit(1)
+
+
 def _rasa_server_reports(console, rasa_url: str | None, files: list[Path], errors: int) -> dict:
     import httpx
 

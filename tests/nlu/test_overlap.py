@@ -1,0 +1,77 @@
+"""Near copies between the training data and the evaluation files (nlu/overlap.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nlu import DEV_FILE, FRESH_FILE, TEST_FILE
+from nlu.dataset import Example, load_file, load_training
+from nlu.overlap import near_copies
+
+
+def test_a_report_reworded_by_two_words_is_a_near_copy() -> None:
+    training = [Example("xe ban trai cay dau giua duong ban hang, ng mua dung xe lung tung", "street_vending")]
+    evaluation = [Example("xe ban trai cay dau giua duong ban, ng mua dung xe tum lum", "street_vending")]
+    [copy] = near_copies(training, evaluation)
+    assert copy.training is training[0]
+    assert 0.6 <= copy.similarity < 1
+
+
+def test_a_chat_style_copy_of_a_careful_line_is_a_near_copy() -> None:
+    training = [Example("Xe bán bánh mì dừng ngay nút giao, người mua đỗ xe để mua", "street_vending")]
+    evaluation = [Example("xe ban banh mi dung ngay nut giao, ng mua do xe de mua", "street_vending")]
+    assert near_copies(training, evaluation)
+
+
+def test_another_report_of_the_same_kind_is_not_a_near_copy() -> None:
+    training = [Example("Quán cà phê bày bàn ghế kín vỉa hè đường Lê Duẩn", "encroachment")]
+    evaluation = [Example("tiệm sửa xe để xe khách tràn ra lòng đường Ngô Quyền cả ngày", "encroachment")]
+    assert near_copies(training, evaluation) == []
+
+
+def test_small_talk_is_never_compared() -> None:
+    assert near_copies([Example("cảm ơn nhiều", "thanks")], [Example("cảm ơn nhiều", "thanks")]) == []
+
+
+@pytest.mark.parametrize("path", [FRESH_FILE, DEV_FILE, TEST_FILE], ids=lambda p: p.name)
+def test_no_training_line_is_a_near_copy_of_an_evaluation_line(path: Path) -> None:
+    """Only the training lines are named: the evaluation texts stay unread."""
+    assert [c.training.text for c in near_copies(load_training(), load_file(path))] == []
+
+
+def test_overlap_command_names_the_near_copies_and_exits_1() -> None:
+    # At a threshold this low, the training data is full of "near copies": the command must list
+    # them and fail, as it would on a line reworded from an evaluation file.
+    result = _overlap_cli("--threshold", "0.3")
+    assert result.returncode == 1, result.stderr
+    assert "near copies: reword or remove these training lines" in result.stdout
+
+
+def test_overlap_command_passes_on_the_shipped_data() -> None:
+    result = _overlap_cli()
+    assert result.returncode == 0, result.stderr
+    assert "no training line is a near copy" in result.stdout
+
+
+def test_overlap_command_rejects_a_threshold_outside_0_to_1() -> None:
+    result = _overlap_cli("--threshold", "7")
+    assert result.returncode == 1
+    assert "between 0 and 1" in result.stderr
+
+
+def _overlap_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nlu.cli", "overlap", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=Path(__file__).resolve().parents[2],
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+        check=False,
+    )
