@@ -31,7 +31,7 @@ from backend.notifications import channels, email
 from backend.reports import delivery as report_delivery
 from backend.reports import queries as report_queries
 from bot.dialogue import scheduled as dialogue_jobs
-from bot.telegram import render as telegram
+from bot.telegram import channel as telegram
 from bot.zalo import delivery as zalo_delivery
 from bot.zalo import scheduled as zalo_jobs
 from bot.zalo import worker as zalo_worker
@@ -49,15 +49,20 @@ EXTRA_ROUTERS = (
     "backend.dashboard.views:router",
     "backend.cameras.views:router",
     "backend.monitoring.sites.views:router",
-    "backend.monitoring.indicators.views:router", "backend.monitoring.public_services.views:router",
+    "backend.monitoring.indicators.views:router",
+    "backend.monitoring.public_services.views:router",
     "admin.views:router",
     "admin.portal:router",
 )
 
 # Startup/shutdown hooks contributed the same way (Telegram polling, scheduler).
-LIFESPAN_HOOKS = ("backend.scheduler:lifespan_hook", "bot.telegram.runner:lifespan_hook",
-                  "backend.cameras.ingest:lifespan_hook", "backend.monitoring.sites.checker:lifespan_hook",
-                  "bot.zalo.inbox:lifespan_hook")
+LIFESPAN_HOOKS = (
+    "backend.scheduler:lifespan_hook",
+    "bot.telegram.runner:lifespan_hook",
+    "backend.cameras.ingest:lifespan_hook",
+    "backend.monitoring.sites.checker:lifespan_hook",
+    "bot.zalo.inbox:lifespan_hook",
+)
 
 
 def _optional(path: str) -> Any | None:

@@ -23,21 +23,29 @@ POLL_IN_ORDER = False  # aiogram's handle_as_tasks
 
 @contextlib.asynccontextmanager
 async def _running(app: Any) -> AsyncIterator[None]:
+    settings = get_settings()
+    if not settings.telegram_bot_token or settings.telegram_mode == "external":
+        yield  # without a token, aiogram is not even imported (bot/telegram/channel.py says why)
+        return
     from bot.telegram.app import close, get_bot, get_dispatcher
 
-    settings = get_settings()
     bot = get_bot()
-    if bot is None or settings.telegram_mode == "external":
+    if bot is None:
         yield
         return
     dp = get_dispatcher()
     # In the background: an unreachable Bot API must neither stop nor delay the web app.
-    tasks = [asyncio.create_task(_announce(bot, settings)),
-             asyncio.create_task(claimers.heartbeat_forever("web")),
-             asyncio.create_task(_reclaim_forever(bot))]
+    tasks = [
+        asyncio.create_task(_announce(bot, settings)),
+        asyncio.create_task(claimers.heartbeat_forever("web")),
+        asyncio.create_task(_reclaim_forever(bot)),
+    ]
     if settings.telegram_mode == "polling":
-        tasks.append(asyncio.create_task(dp.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                                          handle_as_tasks=POLL_IN_ORDER)))
+        tasks.append(
+            asyncio.create_task(
+                dp.start_polling(bot, handle_signals=False, close_bot_session=False, handle_as_tasks=POLL_IN_ORDER)
+            )
+        )
     try:
         yield
     finally:
@@ -74,8 +82,9 @@ async def _announce(bot: Any, settings: Any) -> None:
             if not settings.telegram_webhook_secret:
                 log.error("TELEGRAM_MODE=webhook needs TELEGRAM_WEBHOOK_SECRET; webhook not set")
                 return
-            await bot.set_webhook(settings.base_url.rstrip("/") + "/webhooks/telegram",
-                                  secret_token=settings.telegram_webhook_secret)
+            await bot.set_webhook(
+                settings.base_url.rstrip("/") + "/webhooks/telegram", secret_token=settings.telegram_webhook_secret
+            )
     except Exception as exc:
         log.warning("telegram setMyCommands/setWebhook failed: %s", exc)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import secrets
 
-from aiogram.types import Update
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -18,13 +17,16 @@ router = APIRouter(tags=["telegram"])
 
 @router.post("/webhooks/telegram")
 async def telegram_webhook(request: Request) -> JSONResponse:
-    from bot.telegram.app import get_bot, get_dispatcher
-
     settings = get_settings()
     expected = settings.telegram_webhook_secret or ""
     given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
     if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
         return JSONResponse({"error": "forbidden"}, status_code=403)
+    # aiogram on the first genuine update, not at start-up (bot/telegram/channel.py says why)
+    from aiogram.types import Update
+
+    from bot.telegram.app import get_bot, get_dispatcher
+
     bot = get_bot()
     if bot is None:
         return JSONResponse({"error": "telegram not configured"}, status_code=503)
