@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog import service as catalog_service
 from backend.catalog.models import Setting
 from backend.citizens import service as citizen_service
+from backend.core import yamlfile
 from backend.core.actor import Actor
 from backend.core.config import get_settings
 from backend.core.db import utcnow
@@ -40,7 +40,7 @@ PATHS: dict[str, list[str]] = {
 
 def read_demo(data_dir: Path) -> dict[str, Any]:
     path = data_dir / "demo.yaml"
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return yamlfile.load(path.read_text(encoding="utf-8")) or {}
 
 
 async def load_demo(

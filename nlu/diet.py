@@ -20,7 +20,7 @@ from pathlib import Path
 import yaml
 
 from nlu import CONFIG_FILE, DATA_DIR, NLU_DIR
-from nlu.dataset import Example
+from nlu.dataset import Example, load_yaml
 
 SCRIPT = NLU_DIR / "scripts" / "rasa_eval.py"
 
@@ -59,7 +59,7 @@ def _regexes(data_dir: Path = DATA_DIR) -> list[dict]:
     """Regex and lookup blocks of the real data (RegexFeaturizer features), kept in every split."""
     out = []
     for path in sorted(data_dir.glob("*.yml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = load_yaml(path.read_text(encoding="utf-8")) or {}
         out.extend(item for item in doc.get("nlu") or [] if "regex" in item or "lookup" in item)
     return out
 

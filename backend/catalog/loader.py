@@ -23,6 +23,7 @@ from backend.catalog.models import (
     RoutingRule,
     Setting,
 )
+from backend.core import yamlfile
 
 FILES = ("categories", "areas", "agencies", "routing", "deadlines", "holidays")
 
@@ -41,7 +42,7 @@ def read_yaml(data_dir: Path, name: str) -> dict[str, Any]:
     if not path.exists():
         raise DataError(f"{path} is missing: restore it from git or point DATA_DIR at the data folder")
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        content = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise DataError(f"{path} is not valid YAML: {exc}") from exc
     if not isinstance(content, dict):

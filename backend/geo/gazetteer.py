@@ -25,11 +25,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 from geopy.point import Point
 
+from backend.core import yamlfile
 from backend.core.geodesy import haversine_m
 from backend.core.text import APOSTROPHES, fold
 
@@ -183,7 +183,7 @@ def default_foreign_names() -> tuple[str, ...]:
     path = DATA_DIR / "other_places.yaml"
     if not path.exists():
         return ()
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    doc = yamlfile.load(path.read_text(encoding="utf-8")) or {}
     return tuple(n for key in ("provinces", "cities", "extra") for n in doc.get(key) or ())
 
 
@@ -443,7 +443,7 @@ def _union(boxes: Iterable[Sequence[float] | None]) -> tuple[float, float, float
 
 def load_yaml(path: Path | None = None) -> Gazetteer:
     """A gazetteer straight from `data/areas.yaml` (tests, benchmark, demo generator)."""
-    doc = yaml.safe_load((path or DATA_DIR / "areas.yaml").read_text(encoding="utf-8"))
+    doc = yamlfile.load((path or DATA_DIR / "areas.yaml").read_text(encoding="utf-8"))
     areas = [
         AreaRecord(
             code=str(a["code"]),

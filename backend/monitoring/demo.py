@@ -11,10 +11,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.catalog.models import Setting
+from backend.core import yamlfile
 from backend.monitoring.indicators import periods
 from backend.monitoring.indicators.importer import load_lookup, save_observations, save_targets
 from backend.monitoring.indicators.service import local_today
@@ -76,7 +76,7 @@ async def load_indicator_demo(*, session: AsyncSession, data_dir: Path, today: d
     if await session.get(Setting, MARKER) is not None:
         return {"demo observations": 0, "demo targets": 0, "demo dossier months": 0}
     today = today or local_today()
-    doc = yaml.safe_load((data_dir / "indicators_demo.yaml").read_text(encoding="utf-8")) or {}
+    doc = yamlfile.load((data_dir / "indicators_demo.yaml").read_text(encoding="utf-8")) or {}
     lookup = await load_lookup(session=session)
     first_pass: list[dict[str, Any]] = []
     final: list[dict[str, Any]] = []
