@@ -2,6 +2,7 @@
 # Rasa 3.6 server for NLU_BACKEND=rasa.
 #   venv   build the Rasa virtualenv (Python 3.10) outside the clone; skipped when it works
 #   train  train nlu/ into var/rasa/models; skipped when the data hash is unchanged
+#          (RASA_NLU_DATA: another training-data folder, e.g. the test's sample; default nlu/data/nlu)
 #   serve  serve the latest model on 127.0.0.1:5005 with the HTTP API
 #   all    venv + train + serve
 # Rasa 3.6 does not support Python 3.11, hence its own interpreter and virtualenv.
@@ -13,6 +14,7 @@ VENV="${RASA_VENV:-$CACHE/rasa-venv}"
 VAR="${VAR_DIR:-$ROOT/var}"
 case "$VAR" in /*) ;; *) VAR="$ROOT/$VAR" ;; esac
 MODELS="$VAR/rasa/models"
+NLU_DATA="${RASA_NLU_DATA:-$ROOT/nlu/data/nlu}"
 HOST="${RASA_HOST:-127.0.0.1}"
 PORT="${RASA_PORT:-5005}"
 RASA_VERSION="3.6.21"
@@ -53,7 +55,7 @@ cmd_venv() {
 }
 
 data_hash() {
-  (cd "$ROOT/nlu" && cat config.yml domain.yml data/nlu/*.yml | sha256sum | cut -c1-16)
+  (cd "$ROOT/nlu" && cat config.yml domain.yml "$NLU_DATA"/*.yml | sha256sum | cut -c1-16)
 }
 
 cmd_train() {
@@ -62,7 +64,7 @@ cmd_train() {
   mkdir -p "$MODELS"
   if [ -f "$MODELS/nlu-$h.tar.gz" ]; then echo "rasa model up to date: $MODELS/nlu-$h.tar.gz"; return; fi
   echo "training rasa NLU model $h"
-  (cd "$ROOT/nlu" && "$VENV/bin/rasa" train nlu --config config.yml --nlu data/nlu \
+  (cd "$ROOT/nlu" && "$VENV/bin/rasa" train nlu --config config.yml --nlu "$NLU_DATA" \
       --out "$MODELS" --fixed-model-name "nlu-$h" --quiet)
   echo "rasa model: $MODELS/nlu-$h.tar.gz"
 }
