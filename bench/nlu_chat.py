@@ -17,7 +17,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from nlu import CATEGORIES, DEV_FILE, FRESH_FILE, TEST_FILE
+from nlu import CATEGORIES, DEV_FILE, FRESH2_FILE, FRESH_FILE, TEST_FILE
 
 TARGETS = {
     "macro_f1": (">=", 0.98),
@@ -53,6 +53,10 @@ def run(console: Console | None = None) -> dict:
     figures["dev_macro_f1"] = round(dev.macro_f1, 4)
     figures["dev_careful_accuracy"] = round(dev.by_style["careful"][1], 4)
     figures["dev_chat_accuracy"] = round(dev.by_style["chat"][1], 4)
+    second = evaluation.holdout(evaluation.builtin_predictor(built), FRESH2_FILE)
+    figures["fresh2_macro_f1"] = round(second.macro_f1, 4)
+    figures["fresh2_careful_accuracy"] = round(second.by_style["careful"][1], 4)
+    figures["fresh2_chat_accuracy"] = round(second.by_style["chat"][1], 4)
     figures["restorer_syllable_accuracy"] = round(evaluation.restorer_accuracy(built, load_file(TEST_FILE))[0], 4)
 
     def classify(text: str) -> None:
@@ -93,6 +97,9 @@ def run(console: Console | None = None) -> dict:
         "dev_macro_f1": "development set macro-F1 (tuning only)",
         "dev_careful_accuracy": "development set accuracy, careful",
         "dev_chat_accuracy": "development set accuracy, chat-style",
+        "fresh2_macro_f1": "second fresh set macro-F1",
+        "fresh2_careful_accuracy": "second fresh set accuracy, careful",
+        "fresh2_chat_accuracy": "second fresh set accuracy, chat-style",
         "restorer_syllable_accuracy": "diacritic restorer, syllable accuracy (held-out, stripped)",
         "p50_ms": "classification p50 per text (ms)",
         "p50_ms_first_pass": "p50, first pass (every text new to the process) (ms)",
