@@ -232,21 +232,26 @@ def start_worker_process(index: int = 0, workers: int = 1) -> Any:
     runs at a lower CPU priority than the web process, whose answers Zalo times."""
     import multiprocessing
 
+    # The server's pid goes with it: a server killed while the child is still importing must not
+    # leave it waiting for a parent it never saw (its os.getppid() would already be 1).
     proc = multiprocessing.get_context("spawn").Process(
-        target=_worker_main, args=(index, workers), name=f"zalo-inbox-{index}", daemon=True)
+        target=_worker_main, args=(index, workers, os.getpid()), name=f"zalo-inbox-{index}", daemon=True)
     proc.start()
     return proc
 
 
-def _worker_main(index: int = 0, workers: int = 1) -> None:  # pragma: no cover (child process)
+def _worker_main(index: int = 0, workers: int = 1, parent: int | None = None) -> None:  # pragma: no cover
     import signal
 
     from backend.core import sqlite_inline
 
+    parent = parent or os.getppid()
+    if os.getppid() != parent:
+        log.warning("zalo inbox worker: the server process is gone before the worker started, stopping")
+        return
     sqlite_inline.BACKGROUND = True
     with contextlib.suppress(OSError):
         os.nice(NICE)
-    parent = os.getppid()
     stop = asyncio.Event()
 
     async def orphaned() -> None:

@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
 from itertools import count
 from pathlib import Path
 
@@ -211,6 +212,30 @@ async def test_the_inbox_worker_stops_when_the_server_is_killed(zalo, live_app_f
     app.process.kill()
     app.process.wait()
     await wait_for(lambda: not _alive(workers[0]), within=15, what="the inbox worker to stop")
+
+
+ROOT = Path(__file__).resolve().parents[2]
+START_AND_DIE = """
+import os
+from bot.zalo.worker import start_worker_process
+print(start_worker_process().pid, flush=True)
+os._exit(0)  # the server gone while its worker is still importing
+"""
+
+
+def test_an_inbox_worker_whose_server_died_before_it_started_stops_too(zalo, tmp_path):
+    env = {**os.environ, **zalo.env(), "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'w.db'}"}
+    started = subprocess.run([sys.executable, "-c", START_AND_DIE], env=env, capture_output=True, text=True,
+                             timeout=60, check=True, cwd=ROOT)
+    worker = int(started.stdout.split()[0])
+    deadline = time.monotonic() + 60
+    try:
+        while _alive(worker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _alive(worker), "the orphaned inbox worker is still running"
+    finally:
+        if _alive(worker):
+            os.kill(worker, 9)
 
 
 async def test_the_callback_number_can_be_shared_with_zalos_form(app, zalo):
