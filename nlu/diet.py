@@ -19,8 +19,9 @@ from pathlib import Path
 
 import yaml
 
+from backend.core import yamlfile
 from nlu import CONFIG_FILE, DATA_DIR, NLU_DIR
-from nlu.dataset import Example, load_yaml
+from nlu.dataset import Example
 
 SCRIPT = NLU_DIR / "scripts" / "rasa_eval.py"
 
@@ -59,7 +60,7 @@ def _regexes(data_dir: Path = DATA_DIR) -> list[dict]:
     """Regex and lookup blocks of the real data (RegexFeaturizer features), kept in every split."""
     out = []
     for path in sorted(data_dir.glob("*.yml")):
-        doc = load_yaml(path.read_text(encoding="utf-8")) or {}
+        doc = yamlfile.load(path.read_text(encoding="utf-8")) or {}
         out.extend(item for item in doc.get("nlu") or [] if "regex" in item or "lookup" in item)
     return out
 

@@ -15,8 +15,9 @@ import random
 import re
 from pathlib import Path
 
+from backend.core import yamlfile
 from nlu import CATEGORIES, DATA_DIR
-from nlu.dataset import load_file, load_yaml, parse_annotated
+from nlu.dataset import load_file, parse_annotated
 from nlu.text import strip_diacritics
 
 OUTPUT = DATA_DIR / "augmented.yml"
@@ -104,7 +105,7 @@ def variant(line: str) -> str:
 
 def _raw_lines(path: Path, intent: str) -> list[str]:
 
-    doc = load_yaml(path.read_text(encoding="utf-8"))
+    doc = yamlfile.load(path.read_text(encoding="utf-8"))
     for item in doc.get("nlu") or []:
         if item.get("intent") == intent:
             return [ln.strip()[2:].strip() for ln in item["examples"].splitlines() if ln.strip().startswith("- ")]
