@@ -240,12 +240,11 @@ def start_worker_process(index: int = 0, workers: int = 1) -> Any:
     return proc
 
 
-def _worker_main(index: int = 0, workers: int = 1, parent: int | None = None) -> None:  # pragma: no cover
+def _worker_main(index: int, workers: int, parent: int) -> None:  # pragma: no cover (child process)
     import signal
 
     from backend.core import sqlite_inline
 
-    parent = parent or os.getppid()
     if os.getppid() != parent:
         log.warning("zalo inbox worker: the server process is gone before the worker started, stopping")
         return
