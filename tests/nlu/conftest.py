@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -63,3 +65,20 @@ def use_rasa(nlu_env: Path, monkeypatch: pytest.MonkeyPatch) -> SwitchToRasa:
 
 def subprocess_env(var_dir: Path) -> dict[str, str]:
     return {**os.environ, "VAR_DIR": str(var_dir), "NLU_BACKEND": "builtin", "PYTHONIOENCODING": "utf-8"}
+
+
+def run_nlu_cli(
+    args: list[str], var_dir: Path, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """`python -m nlu.cli ARGS` from the repository root, VAR_DIR=var_dir (+ env), output as text."""
+    return subprocess.run(
+        [sys.executable, "-m", "nlu.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=Path(__file__).resolve().parents[2],
+        env={**subprocess_env(var_dir), **(env or {})},
+        timeout=120,
+        check=False,
+    )

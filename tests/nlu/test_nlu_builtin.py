@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from nlu import CATEGORIES, DATA_DIR, FALLBACK_INTENT, model, service
 from nlu.dataset import data_hash, load_file
-from tests.nlu.conftest import subprocess_env
+from tests.nlu.conftest import run_nlu_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,23 +150,9 @@ def test_model_cache_is_keyed_by_data_hash(tmp_path: Path) -> None:
     assert not path.exists()  # the stale model is removed
 
 
-def _run_cli(args: list[str], var_dir: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nlu.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=subprocess_env(var_dir),
-        timeout=120,
-        check=False,
-    )
-
-
 def test_classify_cli_writes_one_json_line_per_input_line_in_order(nlu_var: Path) -> None:
     lines = [REPORTS["wastewater"], "", "dan quang cao cho vay day cot dien", REPORTS["other"]]
-    result = _run_cli(["classify"], nlu_var, "\n".join(lines) + "\n")
+    result = run_nlu_cli(["classify"], nlu_var, "\n".join(lines) + "\n")
     assert result.returncode == 0, result.stderr
     out = [json.loads(line) for line in result.stdout.splitlines()]
     assert [o["text"] for o in out] == lines
@@ -178,7 +162,7 @@ def test_classify_cli_writes_one_json_line_per_input_line_in_order(nlu_var: Path
 
 
 def test_evaluate_cli_prints_scores_and_confusion(nlu_var: Path) -> None:
-    result = _run_cli(["evaluate", "--errors", "3", "--dev"], nlu_var)
+    result = run_nlu_cli(["evaluate", "--errors", "3", "--dev"], nlu_var)
     assert result.returncode == 0, result.stderr
     for name in ("fresh.yml", "test_nlu.yml", "dev.yml (development set"):
         assert name in result.stdout
@@ -189,7 +173,7 @@ def test_evaluate_cli_prints_scores_and_confusion(nlu_var: Path) -> None:
 
 
 def test_train_cli_prints_hash_time_and_path(tmp_path: Path) -> None:
-    result = _run_cli(["train"], tmp_path)
+    result = run_nlu_cli(["train"], tmp_path)
     assert result.returncode == 0, result.stderr
     assert data_hash() in result.stdout
     assert model.model_path(tmp_path, data_hash()).exists()

@@ -12,6 +12,7 @@ from nlu.diet import annotated, write_split
 from nlu.evaluation import holdout, style_of
 from nlu.restore import Restorer
 from nlu.text import plain_view, teen_code
+from tests.nlu.conftest import run_nlu_cli
 
 
 @pytest.fixture(scope="module")
@@ -171,21 +172,7 @@ def test_diet_split_files_read_back_as_the_same_examples(tmp_path: Path) -> None
 
 
 def test_evaluate_with_diet_but_no_rasa_venv_fails_at_once_with_the_fix(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    from tests.nlu.conftest import subprocess_env
-
-    env = {**subprocess_env(tmp_path), "RASA_VENV": str(tmp_path / "no-venv")}
-    done = subprocess.run(
-        [sys.executable, "-m", "nlu.cli", "evaluate", "--diet"],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parents[2],
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = run_nlu_cli(["evaluate", "--diet"], tmp_path, env={"RASA_VENV": str(tmp_path / "no-venv")})
     assert done.returncode == 1
     assert "rasa.sh venv" in done.stderr
     assert "macro-F1" not in done.stdout  # failed before scoring anything

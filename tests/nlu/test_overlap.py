@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +9,9 @@ import pytest
 from nlu import DEV_FILE, FRESH2_FILE, FRESH_FILE, TEST_FILE
 from nlu.dataset import Example, load_file, load_training
 from nlu.overlap import near_copies
+from tests.nlu.conftest import run_nlu_cli
+
+WIDE = {"COLUMNS": "200"}  # Rich wraps the table to the terminal's width
 
 
 def test_a_report_reworded_by_two_words_is_a_near_copy() -> None:
@@ -44,34 +44,21 @@ def test_no_training_line_is_a_near_copy_of_an_evaluation_line(path: Path) -> No
     assert [c.training.text for c in near_copies(load_training(), load_file(path))] == []
 
 
-def test_overlap_command_names_the_near_copies_and_exits_1() -> None:
+def test_overlap_command_names_the_near_copies_and_exits_1(tmp_path: Path) -> None:
     # At a threshold this low, the training data is full of "near copies": the command must list
     # them and fail, as it would on a line reworded from an evaluation file.
-    result = _overlap_cli("--threshold", "0.3")
+    result = run_nlu_cli(["overlap", "--threshold", "0.3"], tmp_path, env=WIDE)
     assert result.returncode == 1, result.stderr
     assert "near copies: reword or remove these training lines" in result.stdout
 
 
-def test_overlap_command_passes_on_the_shipped_data() -> None:
-    result = _overlap_cli()
+def test_overlap_command_passes_on_the_shipped_data(tmp_path: Path) -> None:
+    result = run_nlu_cli(["overlap"], tmp_path, env=WIDE)
     assert result.returncode == 0, result.stderr
     assert "no training line is a near copy" in result.stdout
 
 
-def test_overlap_command_rejects_a_threshold_outside_0_to_1() -> None:
-    result = _overlap_cli("--threshold", "7")
+def test_overlap_command_rejects_a_threshold_outside_0_to_1(tmp_path: Path) -> None:
+    result = run_nlu_cli(["overlap", "--threshold", "7"], tmp_path, env=WIDE)
     assert result.returncode == 1
     assert "between 0 and 1" in result.stderr
-
-
-def _overlap_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "nlu.cli", "overlap", *args],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=Path(__file__).resolve().parents[2],
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=120,
-        check=False,
-    )
