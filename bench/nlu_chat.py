@@ -1,11 +1,12 @@
-"""Chat-style vs careful reports (issue 16): quality on the fresh evaluation set and speed per text.
+"""Chat-style vs careful reports (issue 16): quality on the fresh evaluation sets and speed per text.
 
 `run()` prints a Rich table and returns the figures; `python -m bench.nlu_chat` runs it alone.
-Quality is the built-in model on `nlu/tests/fresh.yml` (never trained on or tuned on) and on the
-development set `nlu/tests/dev.yml` (tuning only); speed is the same path as `classify_sync` with
+Quality is the built-in model on the fresh sets `nlu/tests/fresh2.yml` and `fresh3.yml` (never
+trained on or tuned on; the headline figures pool both, 629 reports) and on the development set
+`nlu/tests/dev.yml` (tuning only); speed is the same path as `classify_sync` with
 NLU_BACKEND=builtin, per style, since chat-style text also goes through the diacritic restorer.
-The first pass over the fresh set is reported on its own (every text new to the process), and the
-1-minute load average beside the figures: on the shared 2-CPU VM timings follow the load.
+The first pass over the fresh sets is reported on its own (every text new to the process), and
+the 1-minute load average beside the figures: on the shared 2-CPU VM timings follow the load.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from nlu import CATEGORIES, DEV_FILE, FRESH2_FILE, FRESH_FILE, TEST_FILE
+from nlu import CATEGORIES, DEV_FILE, FRESH_FILES, TEST_FILE
 
 TARGETS = {
     "macro_f1": (">=", 0.98),
@@ -39,7 +40,9 @@ def run(console: Console | None = None) -> dict:
 
     console = console or Console()
     built = service._builtin()  # the model of VAR_DIR, held by the service as in production
-    report = evaluation.holdout(evaluation.builtin_predictor(built), FRESH_FILE)
+    predict = evaluation.builtin_predictor(built)
+    pooled = [ex for path in FRESH_FILES for ex in load_file(path)]
+    report = evaluation.score(pooled, predict([ex.text for ex in pooled]))
     careful, chat = report.by_style["careful"][1], report.by_style["chat"][1]
     figures: dict[str, float | str] = {
         "model": built.data_hash,
@@ -53,16 +56,17 @@ def run(console: Console | None = None) -> dict:
     figures["dev_macro_f1"] = round(dev.macro_f1, 4)
     figures["dev_careful_accuracy"] = round(dev.by_style["careful"][1], 4)
     figures["dev_chat_accuracy"] = round(dev.by_style["chat"][1], 4)
-    second = evaluation.holdout(evaluation.builtin_predictor(built), FRESH2_FILE)
-    figures["fresh2_macro_f1"] = round(second.macro_f1, 4)
-    figures["fresh2_careful_accuracy"] = round(second.by_style["careful"][1], 4)
-    figures["fresh2_chat_accuracy"] = round(second.by_style["chat"][1], 4)
+    for path in FRESH_FILES:
+        alone = evaluation.holdout(predict, path)
+        figures[f"{path.stem}_macro_f1"] = round(alone.macro_f1, 4)
+        figures[f"{path.stem}_careful_accuracy"] = round(alone.by_style["careful"][1], 4)
+        figures[f"{path.stem}_chat_accuracy"] = round(alone.by_style["chat"][1], 4)
     figures["restorer_syllable_accuracy"] = round(evaluation.restorer_accuracy(built, load_file(TEST_FILE))[0], 4)
 
     def classify(text: str) -> None:
         service._to_classification(service._builtin_parse_uncached(built, text))
 
-    examples = load_file(FRESH_FILE)
+    examples = pooled
     timings: dict[str, list[float]] = {"careful": [], "chat": []}
     load_before = os.getloadavg()[0]
     first_pass: list[float] = []
@@ -83,13 +87,13 @@ def run(console: Console | None = None) -> dict:
         figures[f"p50_ms_{style}"] = round(statistics.median(values), 3)
 
     table = Table(
-        title=f"NLU, chat-style vs careful (built-in model {built.data_hash}, fresh set; "
+        title=f"NLU, chat-style vs careful (built-in model {built.data_hash}, fresh sets pooled; "
         f"load average {figures['load_avg_1m']} on {os.cpu_count()} CPUs)"
     )
     for col in ("measure", "value", "target", ""):
         table.add_column(col)
     labels = {
-        "macro_f1": "fresh macro-F1 (7 categories)",
+        "macro_f1": "fresh sets pooled, macro-F1 (7 categories)",
         "careful_accuracy": "accuracy, careful reports",
         "chat_accuracy": "accuracy, chat-style reports",
         "chat_gap_points": "careful minus chat (points)",
@@ -97,9 +101,12 @@ def run(console: Console | None = None) -> dict:
         "dev_macro_f1": "development set macro-F1 (tuning only)",
         "dev_careful_accuracy": "development set accuracy, careful",
         "dev_chat_accuracy": "development set accuracy, chat-style",
-        "fresh2_macro_f1": "second fresh set macro-F1",
-        "fresh2_careful_accuracy": "second fresh set accuracy, careful",
-        "fresh2_chat_accuracy": "second fresh set accuracy, chat-style",
+        **{
+            f"{path.stem}_{key}": f"{path.name}: {label}"
+            for path in FRESH_FILES
+            for key, label in (("macro_f1", "macro-F1"), ("careful_accuracy", "accuracy, careful"),
+                               ("chat_accuracy", "accuracy, chat-style"))
+        },
         "restorer_syllable_accuracy": "diacritic restorer, syllable accuracy (held-out, stripped)",
         "p50_ms": "classification p50 per text (ms)",
         "p50_ms_first_pass": "p50, first pass (every text new to the process) (ms)",

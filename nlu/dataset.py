@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.core import yamlfile
-from nlu import CONFIG_FILE, DATA_DIR
+from nlu import CONFIG_FILE, DATA_DIR, LEXICON_FILE
 
 # Bump when feature extraction or the model changes, so cached models are rebuilt.
-CODE_VERSION = "9"
+CODE_VERSION = "10"
 
 # Rasa entity annotations: [Lê Duẩn](street) or [Lê Duẩn]{"entity": "street"}.
 _ANNOTATION = re.compile(r"\[(?P<value>[^\]]+)\](?:\((?P<name>[^)]+)\)|\{(?P<json>[^}]+)\})")
@@ -85,10 +85,11 @@ def load_training(data_dir: Path = DATA_DIR) -> list[Example]:
     return examples
 
 
-def data_hash(data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE) -> str:
-    """Hash of the training data, the pipeline config and the code version: the model's key."""
+def data_hash(data_dir: Path = DATA_DIR, config_file: Path = CONFIG_FILE, lexicon_file: Path = LEXICON_FILE) -> str:
+    """Hash of the training data, the pipeline config, the restorer's word list and the code
+    version: the model's key."""
     digest = hashlib.sha256(CODE_VERSION.encode())
-    for path in [*data_files(data_dir), config_file]:
+    for path in [*data_files(data_dir), config_file, lexicon_file]:
         if path.exists():
             digest.update(path.name.encode())
             digest.update(path.read_bytes())

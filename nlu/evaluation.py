@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nlu import CATEGORIES, CONFIG_FILE, DATA_DIR, FALLBACK_INTENT, FRESH2_FILE, FRESH_FILE, TEST_FILE
+from nlu import CATEGORIES, CONFIG_FILE, DATA_DIR, FALLBACK_INTENT, FRESH_FILES, TEST_FILE
 from nlu.dataset import Example, data_files, load_file
 from nlu.runtime import Runtime, needs_restoring
 from nlu.text import accented_view
@@ -175,7 +175,7 @@ def cross_validate(
     return merge_folds(examples, splits, fold_predictions)
 
 
-EVALUATION_FILES: tuple[Path, ...] = (FRESH_FILE, FRESH2_FILE, TEST_FILE)
+EVALUATION_FILES: tuple[Path, ...] = (*FRESH_FILES, TEST_FILE)
 
 
 def diet_reports(folds: int = 0, seed: int = 42, cache_dir: Path | None = None) -> dict[str, Report]:

@@ -18,7 +18,7 @@ import numpy as np
 
 from nlu import CONFIG_FILE, DATA_DIR
 from nlu.dataset import Example, data_hash, fallback_threshold, load_training
-from nlu.restore import Restorer
+from nlu.restore import Restorer, load_lexicon
 from nlu.runtime import TOKEN_PATTERN, Block, Runtime
 from nlu.text import strip_diacritics
 
@@ -89,7 +89,7 @@ def stripped_copies(examples: list[Example]) -> list[Example]:
 
 def fit(examples: list[Example], *, threshold: float = 0.5, key: str = "", c_value: float = C_VALUE) -> Runtime:
     started = time.perf_counter()
-    restorer = Restorer.train(ex.text for ex in examples) if RESTORE else None
+    restorer = Restorer.train((ex.text for ex in examples), load_lexicon()) if RESTORE else None
     if STRIPPED_COPIES:
         examples = [*examples, *stripped_copies(examples)]
     views = train_views(examples, restorer)

@@ -6,18 +6,18 @@ from pathlib import Path
 
 import pytest
 
-from nlu import CATEGORIES, DEV_FILE, FRESH2_FILE, FRESH_FILE, TEST_FILE, service
+from nlu import CATEGORIES, DEV_FILE, FRESH2_FILE, FRESH3_FILE, FRESH_FILES, TEST_FILE, service
 from nlu.dataset import load_file, load_training
 from nlu.diet import annotated, write_split
 from nlu.evaluation import holdout, style_of
-from nlu.restore import Restorer
+from nlu.restore import Restorer, load_lexicon
 from nlu.text import plain_view, teen_code
 from tests.nlu.conftest import run_nlu_cli
 
 
 @pytest.fixture(scope="module")
 def restorer() -> Restorer:
-    return Restorer.train(ex.text for ex in load_training())
+    return Restorer.train((ex.text for ex in load_training()), load_lexicon())
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_administrative_question_is_out_of_scope_not_a_report(nlu_env: Path) -> 
         assert service.classify_sync(text).intent == "out_of_scope"
 
 
-FRESH_SETS = pytest.mark.parametrize("fresh_file", [FRESH_FILE, FRESH2_FILE], ids=lambda p: p.name)
+FRESH_SETS = pytest.mark.parametrize("fresh_file", FRESH_FILES, ids=lambda p: p.name)
 
 
 @FRESH_SETS
@@ -97,13 +97,13 @@ def test_fresh_set_never_overlaps_the_training_data(fresh_file: Path) -> None:
 
 
 def test_the_two_fresh_sets_share_no_line() -> None:
-    first = {plain_view(ex.text) for ex in load_file(FRESH_FILE)}
-    assert not [ex.text for ex in load_file(FRESH2_FILE) if plain_view(ex.text) in first]
+    second = {plain_view(ex.text) for ex in load_file(FRESH2_FILE)}
+    assert not [ex.text for ex in load_file(FRESH3_FILE) if plain_view(ex.text) in second]
 
 
 def test_development_set_shares_no_line_with_training_held_out_or_fresh_data() -> None:
     dev = {plain_view(ex.text) for ex in load_file(DEV_FILE)}
-    for other in (load_training(), load_file(TEST_FILE), load_file(FRESH_FILE), load_file(FRESH2_FILE)):
+    for other in (load_training(), load_file(TEST_FILE), *map(load_file, FRESH_FILES)):
         assert not dev & {plain_view(ex.text) for ex in other}
 
 
@@ -152,7 +152,7 @@ def test_fresh_set_has_300_reports_a_third_chat_style(fresh_file: Path) -> None:
 
 
 def test_fresh_set_scores_split_by_style(nlu_env: Path) -> None:
-    report = holdout(lambda texts: [service.classify_sync(t).ranking[0] for t in texts], FRESH_FILE)
+    report = holdout(lambda texts: [service.classify_sync(t).ranking[0] for t in texts], FRESH3_FILE)
     assert set(report.by_style) == {"careful", "chat"}
     assert report.by_style["chat"][0] >= 100
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nlu import DEV_FILE, FRESH2_FILE, FRESH_FILE, TEST_FILE
+from nlu import DEV_FILE, FRESH_FILES, TEST_FILE
 from nlu.dataset import Example, load_file, load_training
 from nlu.overlap import near_copies
 from tests.nlu.conftest import run_nlu_cli
@@ -38,7 +38,7 @@ def test_small_talk_is_never_compared() -> None:
     assert near_copies([Example("cảm ơn nhiều", "thanks")], [Example("cảm ơn nhiều", "thanks")]) == []
 
 
-@pytest.mark.parametrize("path", [FRESH_FILE, FRESH2_FILE, DEV_FILE, TEST_FILE], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*FRESH_FILES, DEV_FILE, TEST_FILE], ids=lambda p: p.name)
 def test_no_training_line_is_a_near_copy_of_an_evaluation_line(path: Path) -> None:
     """Only the training lines are named: the evaluation texts stay unread."""
     assert [c.training.text for c in near_copies(load_training(), load_file(path))] == []

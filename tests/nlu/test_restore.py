@@ -1,0 +1,48 @@
+"""The diacritic restorer's word list (nlu/restore.py, round 5)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nlu import LEXICON_FILE
+from nlu.dataset import data_hash, load_training
+from nlu.restore import Restorer, load_lexicon
+
+
+@pytest.fixture(scope="module")
+def report_texts() -> list[str]:
+    return [ex.text for ex in load_training()]
+
+
+def test_the_word_list_gives_the_accents_of_words_no_report_used(report_texts: list[str]) -> None:
+    assert Restorer.train(report_texts).restore("nha xieu veo") == "nhà xieu veo"
+    assert Restorer.train(report_texts, load_lexicon()).restore("nha xieu veo") == "nhà xiêu vẹo"
+
+
+def test_the_word_list_gives_the_pairs_inside_compound_words(report_texts: list[str]) -> None:
+    assert Restorer.train(report_texts, load_lexicon()).restore("chuong ngai vat") == "chướng ngại vật"
+
+
+def test_the_reports_own_usage_outweighs_the_word_list() -> None:
+    # One report says "bàn"; the word list's "bán" counts for a fifth of an occurrence.
+    restorer = Restorer.train(["cái bàn để ngoài đường"], [("bán",)])
+    assert restorer.restore("ban") == "bàn"
+    assert Restorer.train(["cái bàn để ngoài đường"], [("bán",)] * 10).restore("ban") == "bán"
+
+
+def test_the_word_list_is_nfc_lowercase_syllables() -> None:
+    words = load_lexicon()
+    assert len(words) > 20_000
+    assert ("vỉa", "hè") in words
+    assert all(syllable == syllable.lower() for word in words[:2000] for syllable in word)
+
+
+def test_a_changed_word_list_changes_the_model_key(tmp_path: Path) -> None:
+    changed = tmp_path / LEXICON_FILE.name
+    shutil.copy(LEXICON_FILE, changed)
+    assert data_hash(lexicon_file=changed) == data_hash()
+    changed.write_text(LEXICON_FILE.read_text(encoding="utf-8") + "từ mới\n", encoding="utf-8")
+    assert data_hash(lexicon_file=changed) != data_hash()
