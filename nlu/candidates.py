@@ -7,7 +7,7 @@ evaluation does: `nlu.evaluation.style_of`), and no comment inside a block (Rasa
 an example): the provenance (public id, classifier label → staff label, date) is in the CSV.
 
 A correction is skipped, and counted, when its text
-- is empty once personal data is out (`empty`), or repeats a text already taken (`repeat`);
+- repeats the text of a correction already taken in this export (`repeat`);
 - is already a training line, exactly after the plain-view normalisation (`training`): nothing
   to learn, or a conflict with the training data that the CSV names;
 - nearly copies a line of an evaluation file (`evaluation`, `nlu/overlap.py`, the threshold of
@@ -33,7 +33,7 @@ from nlu.overlap import NEAR_COPY, near_copies
 from nlu.text import plain_view
 
 STYLES = ("careful", "chat")
-SKIPS = ("training", "evaluation", "repeat", "empty")
+SKIPS = ("training", "evaluation", "repeat")
 # "[sđt](x)", "[a]{...}", "[a][...]": Rasa's entity annotations; a bracket closed right before
 # one of these gets a space, so a citizen's brackets (and the scrubber's placeholders) stay text.
 _ANNOTATION_START = re.compile(r"\](?=[(\[{])")
@@ -110,9 +110,7 @@ def select_candidates(
         line = one_line(correction.text)
         key = plain_view(line)
         style = style_of(Example(text=line, intent=correction.final))
-        if not key:
-            items.append(Candidate(correction, line, style, "empty"))
-        elif key in seen:
+        if key in seen:
             items.append(Candidate(correction, line, style, "repeat", seen[key]))
         elif key in trained:
             items.append(Candidate(correction, line, style, "training", trained[key]))
@@ -180,7 +178,6 @@ _SKIP_TEXT = {
     "training": "bỏ qua: đã có trong dữ liệu huấn luyện ({detail})",
     "evaluation": "bỏ qua: gần trùng một câu đánh giá ({detail})",
     "repeat": "bỏ qua: trùng câu của {detail}",
-    "empty": "bỏ qua: không còn chữ sau khi bỏ dữ liệu cá nhân",
 }
 
 

@@ -35,7 +35,7 @@ _NOT_BEFORE_DIGIT = r"(?![ .\-]?\d)"
 # "+84 (0) 905…". Between two digits at most one space, dot or dash.
 PHONE_RE = re.compile(
     _NOT_AFTER_DIGIT
-    + r"(?:\(?\+84\)?" + _SEP + r"?(?:\(0\)" + _SEP + r"?)?|(?<!\+)\b84|\b0)"
+    + r"(?:\(?\+84\)?" + _SEP + r"?(?:\(0\)" + _SEP + r"?)?|(?<!\+)\b84" + _SEP + r"?|\b0)"
     + r"[1-9](?:" + _SEP + r"?\d){8,9}"
     + _NOT_BEFORE_DIGIT
 )

@@ -32,7 +32,6 @@ _SKIP_LABELS = {
     "training": "đã có trong dữ liệu huấn luyện",
     "evaluation": "gần trùng một câu của tập đánh giá (nlu/tests)",
     "repeat": "trùng câu của một phản ánh khác trong lần xuất này",
-    "empty": "không còn chữ sau khi bỏ dữ liệu cá nhân",
 }
 _PERSONAL_LABELS = {"phone": "số điện thoại", "email": "e-mail", "id": "số CMND/CCCD", "plate": "biển số xe"}
 
