@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
 from backend.core.config import get_settings
 
@@ -37,7 +38,7 @@ _PERSONAL_LABELS = {"phone": "số điện thoại", "email": "e-mail", "id": "s
 
 
 def _fail(message: str) -> None:
-    err.print(f"[bold red]Lỗi:[/] {message}")
+    err.print(f"[bold red]Lỗi:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -100,10 +101,14 @@ def corrections(
     except OSError as exc:
         _fail(f"{exc}: cơ sở dữ liệu (DATABASE_URL={settings.database_url}) có chạy không?")
         return
+    except DBAPIError as exc:
+        _fail(f"cơ sở dữ liệu chưa sẵn sàng ({exc.orig.__class__.__name__}): chạy phananh db upgrade rồi thử lại")
+        return
     window = f"từ {first or 'đầu'} đến {last or 'nay'}"
     if not found:
         who = "cán bộ hay người dân" if citizen else "cán bộ"
-        console.print(f"Không có phản ánh nào được {who} sửa lĩnh vực ({window}): không ghi tệp nào.")
+        console.print(f"Không có phản ánh nào được {who} sửa lĩnh vực ({window}): không ghi tệp nào.",
+                      soft_wrap=True)
         return
     chosen = candidates_module.select_candidates(found)
     try:
