@@ -41,6 +41,9 @@ def _mount_nlu() -> None:
         from nlu.cli import app as nlu_app
     except ModuleNotFoundError:  # the NLU package ships with the project; only broken installs hit this
         return
+    from backend.reports.cli import corrections
+
+    nlu_app.command("corrections")(corrections)
     app.add_typer(nlu_app, name="nlu", help="Train, evaluate and run the report classifier.")
 
 

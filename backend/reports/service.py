@@ -93,11 +93,15 @@ async def create(
     if len(report_in.description) > settings.description_max_chars:
         raise ValidationFailed(f"Mô tả dài quá {settings.description_max_chars} ký tự", field="description")
     ref = await catalog_service.reference(session=session)
+    guessed: dict[str, Any] | None = None
     if report_in.category:
         if report_in.category not in ref.category_ids:
             raise ValidationFailed(f"Lĩnh vực không tồn tại: {report_in.category}", field="category")
         category_code, confidence, unsure = report_in.category, 1.0, False
         source = "staff" if actor.kind == "staff" else "citizen"
+        if source == "citizen":  # what the classifier would have said: a pick unlike it is a correction
+            guess = await nlu_service.classify(report_in.description)
+            guessed = {"category": guess.category, "confidence": guess.confidence}
     else:
         result = await nlu_service.classify(report_in.description)
         category_code, confidence, unsure, source = result.category, result.confidence, result.unsure, "nlu"
@@ -151,7 +155,8 @@ async def create(
             actor,
             "create",
             {"to_status": Status.new, "at": now,
-             "data": {"category": category_code, "confidence": confidence, "source": source}},
+             "data": {"category": category_code, "confidence": confidence, "source": source,
+                      **({"nlu": guessed} if guessed else {})}},
         )
     ]
     if not routed.triage and agency is not None:

@@ -24,6 +24,16 @@ async def test_create_classifies_places_and_routes_a_report(report_factory: Fact
     assert report.status == "assigned"
 
 
+async def test_a_citizens_pick_keeps_what_the_classifier_would_have_said_on_the_create_event(
+    session: AsyncSession, report_factory: Factory
+) -> None:
+    report = await report_factory("Quán nhậu lấn chiếm hết vỉa hè, bày bàn ghế ra lòng đường", category="other")
+    event = await session.scalar(select(ReportEvent).where(ReportEvent.report_id == report.id,
+                                                           ReportEvent.action == "create"))
+    assert (report.category.code, report.category_source) == ("other", "citizen")
+    assert event.data["nlu"]["category"] == "encroachment" and 0 < event.data["nlu"]["confidence"] <= 1
+
+
 async def test_tracking_code_uses_only_unambiguous_capitals_and_digits(report_factory: Factory) -> None:
     report = await report_factory()
     assert all(ch in store.CODE_ALPHABET for ch in report.code[3:])
