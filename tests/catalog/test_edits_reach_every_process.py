@@ -2,6 +2,7 @@
 and in the processes of other hosts within CATALOG_CHECK_SECONDS (the version row). The other
 process is a real `phananh serve`; the edit is made from this test process."""
 
+import shutil
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +14,8 @@ from sqlalchemy import select
 from backend.catalog import service as catalog_service
 from backend.catalog.models import Agency
 from backend.open311 import keys
+from nlu import model as nlu_model
+from tests.conftest import TEST_VAR
 
 POINT = {"lat": "12.6675", "long": "108.0378"}  # Buôn Ma Thuột
 
@@ -54,8 +57,14 @@ async def test_a_routing_edit_reaches_another_process_of_the_host_before_its_nex
 async def test_a_routing_edit_reaches_a_process_of_another_host_within_the_check_interval(
     live_app_factory: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    # Its own VAR_DIR: the stamps of this host are not its stamps, as on another machine.
-    app = live_app_factory(env={"CATALOG_CHECK_SECONDS": "1", "VAR_DIR": str(tmp_path_factory.mktemp("host2"))})
+    # Its own VAR_DIR: the stamps of this host are not its stamps, as on another machine. Like a
+    # deployed host (docker/Dockerfile trains at build) it has its NLU model: without one its first
+    # report would train it inside the request, which on a loaded machine outlasts the timeout.
+    host2 = tmp_path_factory.mktemp("host2")
+    (host2 / "nlu").mkdir()
+    trained = nlu_model.load(var_dir=TEST_VAR)
+    shutil.copy(nlu_model.model_path(TEST_VAR, trained.data_hash), host2 / "nlu")
+    app = live_app_factory(env={"CATALOG_CHECK_SECONDS": "1", "VAR_DIR": str(host2)})
     before = await _file(app)
     target = await _route_littering_elsewhere(app, before)
     edited = time.monotonic()
