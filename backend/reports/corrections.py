@@ -96,7 +96,7 @@ async def list_corrections(
     if until is not None:
         stmt = stmt.where(or_(changes.c.last_at < until, and_(unchanged, Report.created_at < until)))
     rows = (await session.execute(stmt)).all()
-    events = await _events_of(session, [row[0] for row in rows])
+    events = await events_of(session, [row[0] for row in rows])
     found = []
     for report_id, code, description, channel, created_at, source, final, last_at, n in rows:
         correction = _correction(
@@ -108,7 +108,7 @@ async def list_corrections(
     return sorted(found, key=lambda c: (c.corrected_at, c.code))
 
 
-async def _events_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[ReportEvent]]:
+async def events_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[ReportEvent]]:
     """The `create` and `recategorize` events of these reports, in order, per report."""
     out: dict[int, list[ReportEvent]] = {}
     for start in range(0, len(ids), _CHUNK):
