@@ -3,13 +3,19 @@ category a staff member corrects is a classifier error (the corrections themselv
 backend/reports/corrections.py). Read by the admin page /admin/manage/nlu.
 
 Over the reports FILED in a window (`since <= created_at < until`), rejected reports and merged
-duplicates left out as `list_corrections` does. The classifier's label comes from the report's
-`create` event (`data.source = "nlu"`: `data.category`; a citizen's pick: the guess kept in
-`data.nlu.category`), read in SQL (JSON paths work on SQLite and PostgreSQL alike) and counted
-with GROUP BY: the database returns one row per (week, status new or not, who set the category,
-classifier label, final label), never one per report. Only reports from before the create event
-carried its source (no `data.source`) are read one by one, with their first `recategorize` event
-(whose `from` is the classifier's label), as `list_corrections` does."""
+duplicates left out as `list_corrections` does. Counted in SQL with GROUP BY: the database
+returns one row per (week, still new, who set the category, classifier label, final label),
+never one per report.
+- A report nobody recategorized (`category_source = nlu`, most of them) kept the classifier's
+  label: counted from `reports` alone (its created_at index), no event read.
+- For the others the `create` event says what the classifier said (`data.source = "nlu"`:
+  `data.category`; a citizen's pick: the guess kept in `data.nlu.category`), read with JSON paths
+  that work on SQLite and PostgreSQL alike, one index lookup (report_id) per report.
+- Only reports from before the create event carried its source (no `data.source`) are read one
+  by one, with their first `recategorize` event (whose `from` is the classifier's label), as
+  `list_corrections` does.
+
+`phananh`'s bench: `.venv/bin/python -m bench.nlu_quality` (1 M reports on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -19,7 +25,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -121,28 +127,28 @@ def _filed(since: datetime, until: datetime) -> list[Any]:
     ]
 
 
-def _per_report(bounds: list[datetime]) -> Select[Any]:
+def _per_report(bounds: list[datetime], *, unchanged: bool) -> Select[Any]:
     """One row per report filed in the window: week index, still new, who set the category, the
-    create event's source, category and the classifier's guess, the final label."""
-    create = aliased(ReportEvent)
+    final label; for the reports whose category someone set (`unchanged` False), also the create
+    event's data (a correlated subquery: one lookup by the report_id index per report)."""
     edges = bounds[1:-1]
     week = case(*[(Report.created_at < edge, i) for i, edge in enumerate(edges)], else_=len(edges)) if edges \
         else literal(0)
-    return (
-        select(
-            Report.id.label("id"),
-            week.label("week"),
-            case((Report.status == Status.new, 1), else_=0).label("new"),
-            Report.category_source.label("set_by"),
-            create.data["source"].as_string().label("src"),
-            create.data["category"].as_string().label("cat"),
-            create.data[("nlu", "category")].as_string().label("guess"),
-            Category.code.label("final"),
-        )
-        .join(Category, Category.id == Report.category_id)
-        .outerjoin(create, and_(create.report_id == Report.id, create.action == "create"))
-        .where(*_filed(bounds[0], bounds[-1]))
-    )
+    columns: list[Any] = [
+        Report.id.label("id"),
+        week.label("week"),
+        case((Report.status == Status.new, 1), else_=0).label("new"),
+        Report.category_source.label("set_by"),
+        Report.category_id.label("final"),  # an id here; its code in `quality`
+    ]
+    create = aliased(ReportEvent)
+    if not unchanged:
+        columns.append(create.data.label("data"))
+    set_by = Report.category_source == "nlu" if unchanged else Report.category_source != "nlu"
+    stmt = select(*columns)
+    if not unchanged:
+        stmt = stmt.outerjoin(create, and_(create.report_id == Report.id, create.action == "create"))
+    return stmt.where(*_filed(bounds[0], bounds[-1]), set_by)
 
 
 async def quality(
@@ -162,14 +168,25 @@ async def quality(
     A report nobody has looked at yet counts as kept, so a recent window is optimistic:
     `still_new` says how many labelled reports are still `new` (in the triage queue)."""
     bounds = week_bounds(since, until, zone)
-    rows = _per_report(bounds).subquery()
-    known = or_(rows.c.src.is_not(None), rows.c.set_by == "nlu")
-    keys = (rows.c.week, rows.c.new, rows.c.set_by, rows.c.src, rows.c.cat, rows.c.guess, rows.c.final)
-    grouped = select(*keys, func.count()).where(known).group_by(*keys)
-    counted: list[tuple[Any, ...]] = [tuple(r) for r in await session.execute(grouped)]
+    codes: dict[int, str] = {id_: code for id_, code in await session.execute(select(Category.id, Category.code))}
+    # Nobody changed the category (most reports): the classifier's label, kept; no event needed.
+    plain = _per_report(bounds, unchanged=True).subquery()
+    keys = (plain.c.week, plain.c.new, plain.c.final)
+    counted: list[tuple[Any, ...]] = [
+        (week, new, "nlu", "nlu", codes[final], None, codes[final], n)
+        for week, new, final, n in await session.execute(select(*keys, func.count()).group_by(*keys))
+    ]
+    # Someone set the category: the create event says whether the classifier had labelled it.
+    rows = _per_report(bounds, unchanged=False).subquery()
+    src = rows.c.data["source"].as_string()
+    keys = (rows.c.week, rows.c.new, rows.c.set_by, src, rows.c.data["category"].as_string(),
+            rows.c.data[("nlu", "category")].as_string(), rows.c.final)
+    grouped = [tuple(r) for r in await session.execute(select(*keys, func.count()).group_by(*keys))]
+    counted += [(*r[:6], codes[r[6]], r[7]) for r in grouped if r[3] is not None]
 
     # Reports from before the create event kept its source: their first change says the label.
-    old = (await session.execute(select(rows).where(~known).order_by(rows.c.id))).all()
+    old = [] if all(r[3] is not None for r in grouped) else \
+        (await session.execute(select(rows).where(src.is_(None)).order_by(rows.c.id))).all()
     firsts: dict[int, str] = {}
     events = await events_of(session, [r.id for r in old])
     for report_id, evs in events.items():
@@ -177,7 +194,7 @@ async def quality(
         if change is not None and isinstance(change.data, dict) and change.data.get("from"):
             firsts[report_id] = str(change.data["from"])
     for r in old:
-        counted.append((r.week, r.new, r.set_by, None, firsts.get(r.id), None, r.final, 1))
+        counted.append((r.week, r.new, r.set_by, None, firsts.get(r.id), None, codes[r.final], 1))
 
     result = Quality(since=since, until=until)
     result.weeks = [_week(start, end, zone) for start, end in pairwise(bounds)]
