@@ -15,7 +15,7 @@ never one per report.
   by one, with their first `recategorize` event (whose `from` is the classifier's label), as
   `list_corrections` does.
 
-`phananh`'s bench: `.venv/bin/python -m bench.nlu_quality` (1 M reports on PostgreSQL)."""
+Timed by `.venv/bin/python -m bench.nlu_quality` (1 M reports on PostgreSQL)."""
 
 from __future__ import annotations
 
