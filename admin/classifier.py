@@ -52,12 +52,12 @@ async def classifier_page(request: Request, session: SessionDep, user: StaffUser
     zone = ZoneInfo(get_settings().timezone)
     since, until = window(chosen, utcnow(), zone)
     figures = await quality(session=session, since=since, until=until, zone=zone)
-    corrections = await list_corrections(session=session, since=since, until=until)
-    recent = [(c, _short(c.text)) for c in reversed(corrections[-RECENT:])]
+    latest = await list_corrections(session=session, since=since, until=until, newest=RECENT)
+    recent = [(c, _short(c.text)) for c in reversed(latest)]
     names = {c.code: c.name for c in await catalog_service.list_categories(session=session)}
     return render(
         request, "manage/nlu.html", days=chosen, windows=WINDOWS, q=figures, recent=recent,
-        corrections_total=len(corrections), names=names, model=nlu_service.status(), saved="",
+        names=names, model=nlu_service.status(), saved="",
     )
 
 
