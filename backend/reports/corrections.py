@@ -95,6 +95,7 @@ async def list_corrections(
         .order_by(Report.id)
     )
     unchanged = changes.c.last_at.is_(None)  # a citizen's pick: dated by the report itself
+    stmt = stmt.where(or_(Report.category_source != "staff", ~unchanged))  # staff chose it when filing
     if since is not None:
         stmt = stmt.where(or_(changes.c.last_at >= since, and_(unchanged, Report.created_at >= since)))
     if until is not None:
@@ -103,7 +104,7 @@ async def list_corrections(
         return sorted(await _built(session, (await session.execute(stmt)).all()), key=_when)
     stmt = stmt.order_by(None).order_by(func.coalesce(changes.c.last_at, Report.created_at).desc(), Report.id.desc())
     found: list[Correction] = []
-    batch, offset = max(2 * newest, 50), 0
+    batch, offset = max(4 * newest, 200), 0
     while len(found) < newest:
         rows = (await session.execute(stmt.limit(batch).offset(offset))).all()
         found += await _built(session, rows)
