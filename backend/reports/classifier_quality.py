@@ -130,7 +130,7 @@ def _filed(since: datetime, until: datetime) -> list[Any]:
 def _per_report(bounds: list[datetime], *, unchanged: bool) -> Select[Any]:
     """One row per report filed in the window: week index, still new, who set the category, the
     final label; for the reports whose category someone set (`unchanged` False), also the create
-    event's data (a correlated subquery: one lookup by the report_id index per report)."""
+    event's data (joined by the report_id index: one lookup per report)."""
     edges = bounds[1:-1]
     week = case(*[(Report.created_at < edge, i) for i, edge in enumerate(edges)], else_=len(edges)) if edges \
         else literal(0)

@@ -15,7 +15,7 @@ from backend.core.db import utcnow
 from backend.reports import service as report_service
 from backend.reports.classifier_quality import quality, week_bounds
 from backend.reports.corrections import list_corrections
-from backend.reports.models import Report
+from backend.reports.models import Report, ReportEvent
 from backend.reports.schemas import ReportCreate
 from nlu import CATEGORIES
 from nlu import service as nlu_service
@@ -157,6 +157,20 @@ async def test_reports_nobody_looked_at_yet_count_as_kept_and_are_shown_as_still
     assert routed.status == "assigned"
     q = await quality(session=session, since=window()[0], until=window()[1], zone=ZONE)
     assert (q.total.labelled, q.total.kept, q.still_new) == (2, 2, 1)
+
+
+async def test_a_report_filed_before_the_create_event_kept_its_source_is_judged_by_its_first_change(
+    session: AsyncSession, report_factory: Factory, correct: Factory
+) -> None:
+    report = await report_factory(SIDEWALK)
+    guessed = report.category.code
+    await session.execute(update(ReportEvent).where(ReportEvent.report_id == report.id,
+                                                    ReportEvent.action == "create").values(data=None))
+    await session.commit()
+    await correct(report, another(guessed))
+    q = await quality(session=session, since=window()[0], until=window()[1], zone=ZONE)
+    assert (q.total.labelled, q.total.corrected) == (1, 1)
+    assert [(c.predicted, c.final) for c in q.confusions] == [(guessed, another(guessed))]
 
 
 async def test_rejected_and_merged_reports_are_left_out(
