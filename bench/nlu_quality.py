@@ -178,8 +178,8 @@ async def run(console: Any = None, pg_url: str | None = None) -> dict[str, Any]:
         from rich.table import Table
 
         table = Table(title=f"/admin/manage/nlu's queries at {TOTAL:,} reports (PostgreSQL, {RUNS} runs each)")
-        for col in ("window", "filed", "labelled", "corrected", "right first time", "quality() p50 / max ms",
-                    "latest 50 p50 / max ms", "all corrections ms (download)"):
+        for col in ("window", "filed", "labelled", "corrected", "right 1st", "quality ms", "latest 50 ms",
+                    "download list"):
             table.add_column(col, justify="left" if col == "window" else "right")
         for name, w in windows.items():
             table.add_row(name, f"{w['filed']:,}", f"{w['labelled']:,}", f"{w['corrected']:,}",
@@ -187,6 +187,8 @@ async def run(console: Any = None, pg_url: str | None = None) -> dict[str, Any]:
                           f"{w['newest50_p50_ms']:.0f} / {w['newest50_max_ms']:.0f}",
                           f"{w['corrections']:,} in {w['all_corrections_ms']:.0f}")
         console.print(table)
+        console.print("quality ms, latest 50 ms: p50 / max over the runs (what /admin/manage/nlu reads); "
+                      "download list: every correction of the window (what the CSV/XLSX reads), one run")
         console.print(f"fill: {filled}; load average {load_before} before the queries, "
                       f"{os.getloadavg()[0]:.1f} after")
     return result
