@@ -265,7 +265,7 @@ async def report_rating(request: Request, session: SessionDep, user: StaffUser, 
     return back(report.code, f"Đã ghi nhận đánh giá {stars} sao")
 
 
-from admin import apikeys, cameras, contact, hotline, indicators, ioc, manage, monitoring  # noqa: E402  (sub-routers share this router's prefix and error pages)
+from admin import apikeys, cameras, classifier, contact, hotline, indicators, ioc, manage, monitoring  # noqa: E402  (sub-routers share this router's prefix and error pages)
 
 router.include_router(hotline.router)
 router.include_router(apikeys.router)
@@ -275,3 +275,4 @@ router.include_router(cameras.router)
 router.include_router(monitoring.router)
 router.include_router(indicators.router)
 router.include_router(ioc.router)
+router.include_router(classifier.router)

@@ -181,8 +181,9 @@ _SKIP_TEXT = {
 }
 
 
-def to_csv(candidates: Candidates, zone: tzinfo = UTC) -> str:
-    rows = []
+def csv_rows(candidates: Candidates, zone: tzinfo = UTC) -> list[list[object]]:
+    """The rows under CSV_HEADER (also the admin's download, /admin/manage/nlu/corrections.csv)."""
+    rows: list[list[object]] = []
     for c in candidates.items:
         r = c.correction
         rows.append([
@@ -191,7 +192,11 @@ def to_csv(candidates: Candidates, zone: tzinfo = UTC) -> str:
             r.corrected_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), c.style,
             _SKIP_TEXT[c.skip].format(detail=c.detail), c.line,
         ])
-    return tabular.to_csv(CSV_HEADER, rows)
+    return rows
+
+
+def to_csv(candidates: Candidates, zone: tzinfo = UTC) -> str:
+    return tabular.to_csv(CSV_HEADER, csv_rows(candidates, zone))
 
 
 def write(candidates: Candidates, out: Path, *, exported_on: date, zone: tzinfo = UTC) -> tuple[Path, Path]:

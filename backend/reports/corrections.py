@@ -53,6 +53,7 @@ async def list_corrections(
     since: datetime | None = None,
     until: datetime | None = None,
     include_citizen: bool = False,
+    newest: int | None = None,
 ) -> list[Correction]:
     """Each report whose category a staff member changed away from the classifier's label, with
     its final label (a report corrected twice counts once), oldest correction first.
@@ -66,7 +67,10 @@ async def list_corrections(
       problem told again, whose category follows the original's;
     - reports whose label went back to the classifier's own (A → B → A: the classifier was right),
       and categories staff set at creation (hotline, camera confirmations: the classifier never
-      labelled them)."""
+      labelled them).
+
+    `newest`: only the latest `newest` corrections (the admin page's list), read from the newest
+    down in batches: the events of the other reports are never read."""
     sources = ["staff", "citizen"] if include_citizen else ["staff"]
     changes = (
         select(
@@ -91,12 +95,32 @@ async def list_corrections(
         .order_by(Report.id)
     )
     unchanged = changes.c.last_at.is_(None)  # a citizen's pick: dated by the report itself
+    stmt = stmt.where(or_(Report.category_source != "staff", ~unchanged))  # staff chose it when filing
     if since is not None:
         stmt = stmt.where(or_(changes.c.last_at >= since, and_(unchanged, Report.created_at >= since)))
     if until is not None:
         stmt = stmt.where(or_(changes.c.last_at < until, and_(unchanged, Report.created_at < until)))
-    rows = (await session.execute(stmt)).all()
-    events = await _events_of(session, [row[0] for row in rows])
+    if newest is None:
+        return sorted(await _built(session, (await session.execute(stmt)).all()), key=_when)
+    stmt = stmt.order_by(None).order_by(func.coalesce(changes.c.last_at, Report.created_at).desc(), Report.id.desc())
+    found: list[Correction] = []
+    batch, offset = max(4 * newest, 200), 0
+    while len(found) < newest:
+        rows = (await session.execute(stmt.limit(batch).offset(offset))).all()
+        found += await _built(session, rows)
+        if len(rows) < batch:
+            break
+        offset += batch
+    return sorted(found, key=_when)[-newest:] if newest > 0 else []
+
+
+def _when(correction: Correction) -> tuple[datetime, str]:
+    return correction.corrected_at, correction.code
+
+
+async def _built(session: AsyncSession, rows: Sequence[Any]) -> list[Correction]:
+    """The corrections among these report rows (see `list_corrections`), their events read here."""
+    events = await events_of(session, [row[0] for row in rows])
     found = []
     for report_id, code, description, channel, created_at, source, final, last_at, n in rows:
         correction = _correction(
@@ -105,10 +129,10 @@ async def list_corrections(
         )
         if correction is not None:
             found.append(correction)
-    return sorted(found, key=lambda c: (c.corrected_at, c.code))
+    return found
 
 
-async def _events_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[ReportEvent]]:
+async def events_of(session: AsyncSession, ids: Sequence[int]) -> dict[int, list[ReportEvent]]:
     """The `create` and `recategorize` events of these reports, in order, per report."""
     out: dict[int, list[ReportEvent]] = {}
     for start in range(0, len(ids), _CHUNK):

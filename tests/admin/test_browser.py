@@ -7,11 +7,14 @@ from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from backend.core.actor import Actor
 from backend.core.db import utcnow
 from backend.core.security import sign
+from backend.reports import service as reports_service
 from backend.reports.models import Report
+from backend.staff.models import User
 from tests.admin.conftest import SCREENSHOTS, browser_login, shot
 
 pytestmark = pytest.mark.browser
@@ -45,6 +48,19 @@ def test_staff_login_opens_the_queue(page, site_live):
     shot(page, "queue")
     page.set_viewport_size({"width": 390, "height": 844})
     shot(page, "queue-mobile")
+
+    async def correct():  # the supervisor corrects one category: the classifier page lists it
+        async with site.db() as session:
+            report = await reports_service.get(session=session, code=code)
+            user = await session.scalar(select(User).where(User.username == "giamsat"))
+            await reports_service.recategorize(session=session, report=report, category_code="littering",
+                                               actor=Actor.staff(user))
+            await session.commit()
+    site.run(correct())
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.goto(f"{site_live.url}/admin/manage/nlu")
+    expect(page.locator("#nlu-recent a.code", has_text=code)).to_be_visible()
+    shot(page, "manage-nlu")
 
 
 def test_an_officer_works_a_report_to_resolved_with_an_after_photo(page, site_live, tmp_path):

@@ -154,3 +154,17 @@ async def test_personal_data_is_out_of_the_text_before_it_is_listed(
     [found] = await list_corrections(session=session)
     assert found.text == f"{SIDEWALK}, số 120, gọi [sđt] hoặc [email]"
     assert dict(found.replaced) == {"phone": 1, "email": 1}
+
+
+
+async def test_newest_lists_only_the_latest_corrections_oldest_first(
+    session: AsyncSession, report_factory: Factory, correct: Factory
+) -> None:
+    reports = [await report_factory(SIDEWALK) for _ in range(4)]
+    guessed = reports[0].category.code
+    for report in reports:
+        await correct(report, another(guessed))
+    await correct(reports[3], guessed)  # changed back last: no correction, however recent
+    latest = await list_corrections(session=session, newest=2)
+    assert [c.code for c in latest] == [reports[1].code, reports[2].code]
+    assert [c.code for c in await list_corrections(session=session, newest=10)] == [r.code for r in reports[:3]]
