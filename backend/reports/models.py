@@ -169,6 +169,9 @@ class ReportEvent(Base):
     """Append-only timeline entry: who did what, when, from which status to which."""
 
     __tablename__ = "report_events"
+    # The classifier's corrections (backend/reports/corrections.py, the admin's "Phân loại tự động"):
+    # the recategorize events per report without reading the millions of other events.
+    __table_args__ = (Index("ix_report_events_action_report_at", "action", "report_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
