@@ -33,21 +33,6 @@ def another(code: str, n: int = 0) -> str:
 
 
 @pytest.fixture
-async def staff(make_user: Factory) -> Actor:
-    return Actor.staff(await make_user("supervisor"))
-
-
-@pytest.fixture
-def correct(session: AsyncSession, staff: Actor) -> Factory:
-    async def recategorize(report: Any, code: str) -> Any:
-        await report_service.recategorize(session=session, report=report, category_code=code, actor=staff)
-        await session.commit()
-        return report
-
-    return recategorize
-
-
-@pytest.fixture
 def filed_with(session: AsyncSession, staff: Actor) -> Factory:
     """A report whose category was chosen when it was filed: by staff (hotline) or by the citizen
     in the chat when the classifier was unsure."""

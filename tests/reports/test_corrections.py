@@ -26,21 +26,6 @@ def another(code: str) -> str:
 
 
 @pytest.fixture
-async def staff(make_user: Factory) -> Actor:
-    return Actor.staff(await make_user("supervisor"))
-
-
-@pytest.fixture
-def correct(session: AsyncSession, staff: Actor) -> Factory:
-    async def recategorize(report: Any, code: str) -> Any:
-        await report_service.recategorize(session=session, report=report, category_code=code, actor=staff)
-        await session.commit()
-        return report
-
-    return recategorize
-
-
-@pytest.fixture
 def citizen_pick(session: AsyncSession) -> Factory:
     """A report whose category the citizen picked in the chat (the classifier was unsure)."""
 
