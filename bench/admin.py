@@ -30,18 +30,18 @@ from bench.api import pct as _pct
 N_TOTAL = int(os.environ.get("BENCH_TOTAL", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 USER, PASSWORD = "bench-admin", "bench-pass-123"
-async def prepare(url: str, total: int = N_TOTAL) -> int:
-    """Migrated database with reference data, a bench admin and `total` reports; returns how
-    many reports were inserted now."""
-    from sqlalchemy import func, insert, select
+async def migrated(url: str) -> tuple[int, list[Any], list[Any]]:
+    """Point the app at `url`, migrate it and load the reference data; then the reports already
+    there, the (id, code) of every category and the (agency id, area id, latitude, longitude) of
+    every agency with a place: what the benches that COPY reports (admin, dashboard,
+    nlu_quality) spread them over."""
+    from sqlalchemy import func, select
 
     from backend.catalog.models import Agency, Area, Category
     from backend.core.config import get_settings
-    from backend.core.db import dispose_engine, session_scope, utcnow
-    from backend.core.errors import Conflict
+    from backend.core.db import dispose_engine, session_scope
     from backend.core.migrate import upgrade
-    from backend.reports.models import Rating, Report
-    from backend.staff import service as staff_service
+    from backend.reports.models import Report
 
     os.environ.update({"DATABASE_URL": url, "SCHEDULER_ENABLED": "false"})
     get_settings.cache_clear()
@@ -49,14 +49,30 @@ async def prepare(url: str, total: int = N_TOTAL) -> int:
     await upgrade(url)
     async with session_scope() as session:
         await _reference_data(session)
-        with contextlib.suppress(Conflict):
-            await staff_service.create_user(session=session, username=USER, password=PASSWORD, role="admin")
     async with session_scope() as session:
         have = await session.scalar(select(func.count(Report.id))) or 0
-        categories = (await session.scalars(select(Category.id))).all()
+        categories = (await session.execute(select(Category.id, Category.code))).all()
         pairs = (await session.execute(select(Agency.id, Area.id, Area.latitude, Area.longitude)
                                        .join(Area, Area.id == Agency.area_id)
                                        .where(Area.latitude.is_not(None)))).all()
+    return have, list(categories), list(pairs)
+
+
+async def prepare(url: str, total: int = N_TOTAL) -> int:
+    """Migrated database with reference data, a bench admin and `total` reports; returns how
+    many reports were inserted now."""
+    from sqlalchemy import insert, select
+
+    from backend.core.db import dispose_engine, session_scope, utcnow
+    from backend.core.errors import Conflict
+    from backend.reports.models import Rating, Report
+    from backend.staff import service as staff_service
+
+    have, categories, pairs = await migrated(url)
+    categories = [category_id for category_id, _code in categories]
+    async with session_scope() as session:
+        with contextlib.suppress(Conflict):
+            await staff_service.create_user(session=session, username=USER, password=PASSWORD, role="admin")
     now = utcnow()
     for start in range(have, total, 5000):
         rows, ratings = [], []

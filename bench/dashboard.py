@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench.admin import PASSWORD, USER, _login, _reference_data
+from bench.admin import PASSWORD, USER, _login, migrated
 from bench.api import TEXTS
 from bench.api import pct as _pct
 
@@ -47,30 +47,16 @@ async def fill(url: str, total: int = TOTAL) -> dict[str, Any]:
     import asyncpg
     from sqlalchemy import func, select
 
-    from backend.catalog.models import Agency, Area, Category
-    from backend.core.config import get_settings
     from backend.core.db import dispose_engine, session_scope, utcnow
-    from backend.core.migrate import upgrade
-    from backend.reports.models import Report
     from backend.reports.store import CODE_ALPHABET
     from backend.staff import service as staff_service
     from backend.staff.models import User
 
-    os.environ.update({"DATABASE_URL": url, "SCHEDULER_ENABLED": "false"})
-    get_settings.cache_clear()
-    await dispose_engine()
-    await upgrade(url)
-    async with session_scope() as session:
-        await _reference_data(session)
+    have, categories, pairs = await migrated(url)
+    categories = [category_id for category_id, _code in categories]
     async with session_scope() as session:
         if await session.scalar(select(func.count(User.id)).where(User.username == USER)) == 0:
             await staff_service.create_user(session=session, username=USER, password=PASSWORD, role="admin")
-    async with session_scope() as session:
-        have = await session.scalar(select(func.count(Report.id))) or 0
-        categories = (await session.scalars(select(Category.id))).all()
-        pairs = (await session.execute(select(Agency.id, Area.id, Area.latitude, Area.longitude)
-                                       .join(Area, Area.id == Agency.area_id)
-                                       .where(Area.latitude.is_not(None)))).all()
     await dispose_engine()
     if have >= total:
         return {"inserted": 0, "seconds": 0.0}

@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.admin import _reference_data
+from bench.admin import migrated
 from bench.api import TEXTS
 
 TOTAL = int(os.environ.get("BENCH_NLU_TOTAL", "1000000"))
@@ -36,27 +36,11 @@ WINDOWS = (30, 90, 365)
 async def fill(url: str, total: int = TOTAL) -> dict[str, Any]:
     """Migrate, load reference data, then COPY `total` reports with their events (if not there yet)."""
     import asyncpg
-    from sqlalchemy import func, select
 
-    from backend.catalog.models import Agency, Area, Category
-    from backend.core.config import get_settings
-    from backend.core.db import dispose_engine, session_scope, utcnow
-    from backend.core.migrate import upgrade
-    from backend.reports.models import Report
+    from backend.core.db import dispose_engine, utcnow
     from backend.reports.store import CODE_ALPHABET
 
-    os.environ.update({"DATABASE_URL": url, "SCHEDULER_ENABLED": "false"})
-    get_settings.cache_clear()
-    await dispose_engine()
-    await upgrade(url)
-    async with session_scope() as session:
-        await _reference_data(session)
-    async with session_scope() as session:
-        have = await session.scalar(select(func.count(Report.id))) or 0
-        categories = (await session.execute(select(Category.id, Category.code))).all()
-        pairs = (await session.execute(select(Agency.id, Area.id, Area.latitude, Area.longitude)
-                                       .join(Area, Area.id == Agency.area_id)
-                                       .where(Area.latitude.is_not(None)))).all()
+    have, categories, pairs = await migrated(url)
     await dispose_engine()
     if have >= total:
         return {"inserted": 0, "seconds": 0.0}
