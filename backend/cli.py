@@ -14,6 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backend.core.config import get_settings
+from backend.core.console import fail
 from backend.monitoring import cli as indicators_cli
 from backend.open311.cli import app as apikey_app
 
@@ -33,7 +34,6 @@ app.add_typer(cameras_app, name="cameras")
 app.add_typer(indicators_cli.app, name="indicators")
 app.add_typer(apikey_app, name="apikey")
 console = Console()
-err = Console(stderr=True)
 
 
 def _mount_nlu() -> None:
@@ -47,11 +47,6 @@ def _mount_nlu() -> None:
     app.add_typer(nlu_app, name="nlu", help="Train, evaluate and run the report classifier.")
 
 
-def fail(message: str) -> None:
-    err.print(f"[bold red]Lỗi:[/] {message}")
-    raise typer.Exit(1)
-
-
 def run(coro: Coroutine[Any, Any, T]) -> T:
     from backend.core.errors import DomainError
 
@@ -59,7 +54,6 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
         return asyncio.run(coro)
     except DomainError as exc:
         fail(exc.message)
-        raise  # unreachable: fail() exits
     except OSError as exc:
         fail(f"{exc}. Is DATABASE_URL ({get_settings().database_url}) reachable?")
         raise
@@ -134,7 +128,6 @@ def seed(demo: Annotated[bool, typer.Option("--demo", help="add demo staff accou
         counts = run(_seed(demo))
     except DataError as exc:
         fail(str(exc))
-        return
     table = Table(title="Đã nạp")
     table.add_column("data")
     table.add_column("rows", justify="right")
@@ -305,7 +298,6 @@ def chat() -> None:
         from bot.cli import main as chat_main
     except ModuleNotFoundError:
         fail("the terminal chat is not installed in this build")
-        return
     run(_prepare_database())
     asyncio.run(chat_main())
 
@@ -337,7 +329,6 @@ def bot_telegram() -> None:
         from bot.telegram.runner import poll_forever
     except ModuleNotFoundError:
         fail("the Telegram bot is not installed in this build")
-        return
     run(_prepare_database())
     asyncio.run(poll_forever())
 
@@ -349,7 +340,6 @@ def scheduler() -> None:
         from backend.scheduler import run_forever
     except ModuleNotFoundError:
         fail("the scheduler is not installed in this build")
-        return
     from backend.monitoring.sites.checker import leave_checks_to_checker
 
     _install_edges()
@@ -381,7 +371,6 @@ def cameras_ingest() -> None:
     url = get_settings().mqtt_url
     if not url:
         fail("MQTT_URL is not set: e.g. MQTT_URL=mqtt://user:pass@127.0.0.1:1883")
-        return
     try:
         Broker.parse(url)
     except ValueError as exc:

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from backend.core.console import err, fail
 from backend.core.db import dispose_engine, session_scope
 from backend.core.errors import DomainError
 from backend.monitoring.indicators import service
@@ -20,12 +21,6 @@ from backend.monitoring.public_services import service as public_services
 
 app = typer.Typer(help="Chỉ tiêu kinh tế - xã hội: nhập số liệu, danh mục, đơn vị chậm nộp.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
-
-
-def _fail(message: str) -> None:
-    err.print(f"[bold red]Lỗi:[/] {message}")
-    raise typer.Exit(1)
 
 
 async def _import(name: str, data: bytes, user: str, dossiers: bool) -> ImportResult:
@@ -47,12 +42,12 @@ def import_command(
 ) -> None:
     """Import observations or targets (all or nothing; every bad row is listed)."""
     if not file.is_file():
-        _fail(f"không có tệp {file}: kiểm tra đường dẫn")
+        fail(f"không có tệp {file}: kiểm tra đường dẫn")
     try:
         result = asyncio.run(_import(file.name, file.read_bytes(), user or f"cli:{getpass.getuser()}", dossiers))
     except ImportRejected as exc:
         if len(exc.errors) == 1 and exc.errors[0].row == 1 and not exc.errors[0].column:
-            _fail(exc.errors[0].message)
+            fail(exc.errors[0].message)
         table = Table(title=f"{file.name}: {exc.message}", title_justify="left")
         for column in ("dòng", "cột", "lỗi"):
             table.add_column(column, justify="right" if column == "dòng" else "left")
@@ -61,11 +56,9 @@ def import_command(
         err.print(table)
         raise typer.Exit(1) from None
     except DomainError as exc:
-        _fail(exc.message)
-        return
+        fail(exc.message)
     except OSError as exc:
-        _fail(f"{exc}: cơ sở dữ liệu (DATABASE_URL) có chạy không?")
-        return
+        fail(f"{exc}: cơ sở dữ liệu (DATABASE_URL) có chạy không?")
     console.print(f"[green]Đã nhập[/] {file.name}: {result.rows} dòng ({result.created} mới, "
                   f"{result.updated} cập nhật, {result.unchanged} không đổi), lô #{result.batch_id}")
 

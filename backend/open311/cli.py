@@ -10,13 +10,13 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from backend.core.console import fail
 from backend.core.db import dispose_engine, session_scope
 from backend.core.errors import DomainError
 from backend.open311 import keys
 
 app = typer.Typer(help="Open311 API keys: issue, list, revoke.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True)
 
 
 def _run(work: Callable[[Any], Awaitable[Any]]) -> Any:
@@ -30,8 +30,7 @@ def _run(work: Callable[[Any], Awaitable[Any]]) -> Any:
     try:
         return asyncio.run(go())
     except DomainError as exc:
-        err.print(f"[bold red]Lỗi:[/] {exc.message}")
-        raise typer.Exit(1) from exc
+        fail(exc.message)
 
 
 @app.command("add")

@@ -21,13 +21,13 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from backend.core.config import get_settings
+from backend.core.console import fail
 
 if TYPE_CHECKING:
     from backend.reports.corrections import Correction
     from nlu.candidates import Candidates
 
 console = Console()
-err = Console(stderr=True)
 
 _SKIP_LABELS = {
     "training": "đã có trong dữ liệu huấn luyện",
@@ -37,19 +37,13 @@ _SKIP_LABELS = {
 _PERSONAL_LABELS = {"phone": "số điện thoại", "email": "e-mail", "id": "số CMND/CCCD", "plate": "biển số xe"}
 
 
-def _fail(message: str) -> None:
-    err.print(f"[bold red]Lỗi:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(1)
-
-
 def _day(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
         return date.fromisoformat(value)
     except ValueError:
-        _fail(f"{option} cần một ngày dạng YYYY-MM-DD, ví dụ {option} 2026-11-01")
-        raise  # unreachable
+        fail(f"{option} cần một ngày dạng YYYY-MM-DD, ví dụ {option} 2026-11-01")
 
 
 def _start_of(day: date, zone: ZoneInfo) -> datetime:
@@ -85,13 +79,13 @@ def corrections(
     zone = ZoneInfo(settings.timezone)
     first, last = _day(since, "--since"), _day(until, "--until")
     if first and last and first > last:
-        _fail(f"--since {first} sau --until {last}: đổi chỗ hai ngày")
+        fail(f"--since {first} sau --until {last}: đổi chỗ hai ngày")
     today = datetime.now(zone).date()
     path = out or candidates_module.default_path(settings.var_dir, today)
     try:
         candidates_module.check_out_path(path)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         found = asyncio.run(_load(
             _start_of(first, zone) if first else None,
@@ -99,11 +93,9 @@ def corrections(
             citizen,
         ))
     except OSError as exc:
-        _fail(f"{exc}: cơ sở dữ liệu (DATABASE_URL={settings.database_url}) có chạy không?")
-        return
+        fail(f"{exc}: cơ sở dữ liệu (DATABASE_URL={settings.database_url}) có chạy không?")
     except DBAPIError as exc:
-        _fail(f"cơ sở dữ liệu chưa sẵn sàng ({exc.orig.__class__.__name__}): chạy phananh db upgrade rồi thử lại")
-        return
+        fail(f"cơ sở dữ liệu chưa sẵn sàng ({exc.orig.__class__.__name__}): chạy phananh db upgrade rồi thử lại")
     window = f"từ {first or 'đầu'} đến {last or 'nay'}"
     if not found:
         who = "cán bộ hay người dân" if citizen else "cán bộ"
@@ -114,8 +106,7 @@ def corrections(
     try:
         yml, csv = candidates_module.write(chosen, path, exported_on=today, zone=zone)
     except OSError as exc:
-        _fail(f"không ghi được {path} ({exc}): chọn --out ở thư mục ghi được")
-        return
+        fail(f"không ghi được {path} ({exc}): chọn --out ở thư mục ghi được")
     _print(found, chosen, window)
     console.print(f"Tệp ứng viên: [bold]{escape(str(yml))}[/] (nguồn gốc từng câu: {escape(str(csv))})",
                   soft_wrap=True)
