@@ -9,8 +9,9 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import DBAPIError
 
-from backend.core.console import fail
+from backend.core.console import fail, fail_unready
 from backend.core.db import dispose_engine, session_scope
 from backend.core.errors import DomainError
 from backend.open311 import keys
@@ -31,6 +32,8 @@ def _run(work: Callable[[Any], Awaitable[Any]]) -> Any:
         return asyncio.run(go())
     except DomainError as exc:
         fail(exc.message)
+    except DBAPIError as exc:
+        fail_unready(exc)
 
 
 @app.command("add")

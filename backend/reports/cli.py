@@ -21,7 +21,7 @@ from rich.table import Table
 from sqlalchemy.exc import DBAPIError
 
 from backend.core.config import get_settings
-from backend.core.console import fail
+from backend.core.console import fail, fail_unready
 
 if TYPE_CHECKING:
     from backend.reports.corrections import Correction
@@ -95,7 +95,7 @@ def corrections(
     except OSError as exc:
         fail(f"{exc}: cơ sở dữ liệu (DATABASE_URL={settings.database_url}) có chạy không?")
     except DBAPIError as exc:
-        fail(f"cơ sở dữ liệu chưa sẵn sàng ({exc.orig.__class__.__name__}): chạy phananh db upgrade rồi thử lại")
+        fail_unready(exc)
     window = f"từ {first or 'đầu'} đến {last or 'nay'}"
     if not found:
         who = "cán bộ hay người dân" if citizen else "cán bộ"

@@ -44,6 +44,20 @@ async def test_a_supervisor_sees_the_keys_but_cannot_issue_one(site, site_client
     assert (await site_client.post("/admin/manage/apikeys", data={"csrf_token": token, "name": "x"})).status_code == 403
 
 
+def test_phananh_apikey_on_a_database_never_migrated_is_one_line_with_the_fix(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    cli = Path(sys.executable).parent / "phananh"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"}
+    listed = subprocess.run([str(cli), "apikey", "list"], env=env, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 1
+    assert "chạy phananh db upgrade rồi thử lại" in listed.stderr
+    assert "Traceback" not in listed.stderr + listed.stdout
+
+
 def test_phananh_apikey_add_prints_a_key_that_list_shows_by_prefix_only(site):
     import os
     import subprocess
