@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,23 @@ from bench.api import pct as _pct
 N_TOTAL = int(os.environ.get("BENCH_TOTAL", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 USER, PASSWORD = "bench-admin", "bench-pass-123"
+@contextlib.contextmanager
+def database(name: str, pg_url: str | None = None) -> Iterator[str]:
+    """The PostgreSQL URL a bench fills: `pg_url` (make bench's), else BENCH_PG_URL (a database an
+    earlier run filled: no refill), else database `name` on a throwaway server, stopped after."""
+    from backend.testing import pgserver
+
+    pg_url = pg_url or os.environ.get("BENCH_PG_URL")
+    if pg_url is not None:
+        yield pg_url
+        return
+    server = pgserver.start()
+    try:
+        yield server.createdb(name)
+    finally:
+        server.stop()
+
+
 async def migrated(url: str) -> tuple[int, list[Any], list[Any]]:
     """Point the app at `url`, migrate it and load the reference data; then the reports already
     there, the (id, code) of every category and the (agency id, area id, latitude, longitude) of

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench.admin import PASSWORD, USER, _login, migrated
+from bench.admin import PASSWORD, USER, _login, database, migrated
 from bench.api import TEXTS
 from bench.api import pct as _pct
 
@@ -203,16 +203,10 @@ async def run(console: Any = None, pg_url: str | None = None) -> dict[str, Any]:
     import logging
 
     from backend import scheduler
-    from backend.testing import pgserver
 
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    server = None
-    pg_url = pg_url or os.environ.get("BENCH_PG_URL")  # a database filled by an earlier run: no refill
-    if pg_url is None:
-        server = pgserver.start()
-        pg_url = server.createdb("bench_dashboard")
-    try:
-        filled = await fill(pg_url)
+    with database("bench_dashboard", pg_url) as url:
+        filled = await fill(url)
         t0 = time.perf_counter()
         rolled = await scheduler.run_job_once("stats-rollup")
         rollup_s = round(time.perf_counter() - t0, 1)
@@ -224,9 +218,6 @@ async def run(console: Any = None, pg_url: str | None = None) -> dict[str, Any]:
         await dispose_engine()
         load_before = round(os.getloadavg()[0], 1)
         pages = await time_pages()
-    finally:
-        if server is not None:
-            server.stop()
     result = {"reports": TOTAL, "fill": filled, "rollup": {**rolled, "seconds": rollup_s},
               "rollup_hourly": {**again, "seconds": rerun_s}, "pages": pages, "target_p95_ms": TARGET_MS,
               "load_average": [load_before, round(os.getloadavg()[0], 1)],

@@ -24,7 +24,7 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench.admin import migrated
+from bench.admin import database, migrated
 from bench.api import TEXTS
 
 TOTAL = int(os.environ.get("BENCH_NLU_TOTAL", "1000000"))
@@ -142,20 +142,10 @@ async def time_windows() -> dict[str, Any]:
 
 
 async def run(console: Any = None, pg_url: str | None = None) -> dict[str, Any]:
-    from backend.testing import pgserver
-
-    server = None
-    pg_url = pg_url or os.environ.get("BENCH_PG_URL")  # a database filled by an earlier run: no refill
-    if pg_url is None:
-        server = pgserver.start()
-        pg_url = server.createdb("bench_nlu_quality")
-    try:
-        filled = await fill(pg_url)
+    with database("bench_nlu_quality", pg_url) as url:
+        filled = await fill(url)
         load_before = round(os.getloadavg()[0], 1)
         windows = await time_windows()
-    finally:
-        if server is not None:
-            server.stop()
     result = {"reports": TOTAL, "fill": filled, "windows": windows, "runs": RUNS,
               "load_average": [load_before, round(os.getloadavg()[0], 1)]}
     if console is not None:
