@@ -1,8 +1,8 @@
 """Chat-style vs careful reports (issue 16): quality on the fresh evaluation sets and speed per text.
 
 `run()` prints a Rich table and returns the figures; `python -m bench.nlu_chat` runs it alone.
-Quality is the built-in model on the fresh sets `nlu/tests/fresh2.yml` and `fresh3.yml` (never
-trained on or tuned on; the headline figures pool both, 629 reports) and on the development set
+Quality is the built-in model on the fresh sets of `nlu.FRESH_FILES` (never trained on or tuned
+on; the headline figures pool them; since round 6 only `nlu/tests/fresh4.yml`, 308 reports) and on the development set
 `nlu/tests/dev.yml` (tuning only); speed is the same path as `classify_sync` with
 NLU_BACKEND=builtin, per style, since chat-style text also goes through the diacritic restorer.
 The first pass over the fresh sets is reported on its own (every text new to the process), and

@@ -93,7 +93,7 @@ def evaluate(
             _fail(str(exc))
     files = [path for path in evaluation.EVALUATION_FILES if path.exists()]
     if not files:
-        _fail("no evaluation file in nlu/tests/ (fresh2.yml, fresh3.yml, test_nlu.yml): restore them from git")
+        _fail("no evaluation file in nlu/tests/ (fresh4.yml, test_nlu.yml): restore them from git")
     console = Console()
     model = model_module.load(var_dir=_var_dir())
     engines: dict[str, dict[str, evaluation.Report]] = {"built-in": {}}

@@ -107,8 +107,8 @@ def test_a_near_copy_of_an_evaluation_line_is_skipped(correction: MakeCorrection
 
 def test_the_evaluation_files_are_guarded_by_default(correction: MakeCorrection) -> None:
     sets = cand.evaluation_sets()
-    assert {"fresh2.yml", "fresh3.yml", "test_nlu.yml", "dev.yml"} <= set(sets)
-    line = next(ex for ex in sets["fresh3.yml"] if ex.intent in CATEGORIES)
+    assert {"fresh4.yml", "test_nlu.yml", "dev.yml"} <= set(sets)
+    line = next(ex for ex in sets["fresh4.yml"] if ex.intent in CATEGORIES)
     chosen = cand.select_candidates([correction(line.text + " ạ", final=line.intent)])
     assert [c.skip for c in chosen.items] == ["evaluation"]
 

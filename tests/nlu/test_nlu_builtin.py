@@ -164,7 +164,7 @@ def test_classify_cli_writes_one_json_line_per_input_line_in_order(nlu_var: Path
 def test_evaluate_cli_prints_scores_and_confusion(nlu_var: Path) -> None:
     result = run_nlu_cli(["evaluate", "--errors", "3", "--dev"], nlu_var)
     assert result.returncode == 0, result.stderr
-    for name in ("fresh2.yml", "fresh3.yml", "test_nlu.yml", "dev.yml (development set"):
+    for name in ("fresh4.yml", "test_nlu.yml", "dev.yml (development set"):
         assert name in result.stdout
     assert "macro-F1" in result.stdout
     assert "confusion" in result.stdout
