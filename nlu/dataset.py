@@ -11,7 +11,7 @@ from backend.core import yamlfile
 from nlu import CONFIG_FILE, DATA_DIR, LEXICON_FILE
 
 # Bump when feature extraction or the model changes, so cached models are rebuilt.
-CODE_VERSION = "11"
+CODE_VERSION = "12"
 
 # Rasa entity annotations: [Lê Duẩn](street) or [Lê Duẩn]{"entity": "street"}.
 _ANNOTATION = re.compile(r"\[(?P<value>[^\]]+)\](?:\((?P<name>[^)]+)\)|\{(?P<json>[^}]+)\})")

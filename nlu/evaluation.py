@@ -10,7 +10,7 @@ from pathlib import Path
 
 from nlu import CATEGORIES, CONFIG_FILE, DATA_DIR, FALLBACK_INTENT, FRESH_FILES, TEST_FILE
 from nlu.dataset import Example, data_files, load_file
-from nlu.runtime import Runtime, needs_restoring
+from nlu.runtime import Runtime, chat_style
 from nlu.text import accented_view
 
 _WORD = re.compile(r"\w+")
@@ -35,7 +35,7 @@ def style_of(example: Example) -> str:
     mostly without diacritics is chat-style."""
     if example.style:
         return example.style
-    return "chat" if needs_restoring(accented_view(example.text)) else "careful"
+    return "chat" if chat_style(accented_view(example.text)) else "careful"
 
 
 def score(examples: list[Example], predictions: list[tuple[str, float]]) -> Report:
@@ -98,7 +98,7 @@ def restorer_accuracy(model: Runtime, examples: list[Example]) -> tuple[float, i
     right = total = 0
     for ex in examples:
         typed = _WORD.findall(nfc_lower(ex.text))
-        if not typed or needs_restoring(" ".join(typed)):
+        if not typed or chat_style(" ".join(typed)):
             continue  # only text written with diacritics says what the syllables should be
         restored = model.restorer.restore_tokens([strip_diacritics(t) for t in typed])
         total += len(typed)
