@@ -59,6 +59,25 @@ def test_more_chat_abbreviations_expand_in_both_views(restorer: Restorer) -> Non
     assert restorer.restore("oto cty vh hqua") == "ô tô công ty vỉa hè hôm qua"
 
 
+def test_every_abbreviation_of_the_plain_view_expands_in_the_accented_view_too() -> None:
+    from nlu.restore import ACCENTED_ABBREVIATIONS
+    from nlu.text import ABBREVIATIONS, strip_diacritics
+
+    for short, plain in ABBREVIATIONS.items():
+        assert strip_diacritics(ACCENTED_ABBREVIATIONS[short]) == plain
+
+
+def test_a_half_accented_report_gets_its_bare_words_restored(nlu_env: Path) -> None:
+    built = service._builtin()
+    view = built.views("cong o dg Y Jút tràn nc đen thui cả khu, ko mưa mà vẫn tràn")["accented"]
+    assert "đường" in view.split() and "nước" in view.split() and "không" in view.split()
+
+
+def test_a_report_typed_with_every_diacritic_is_not_restored(nlu_env: Path) -> None:
+    built = service._builtin()
+    assert built.views("Cống tràn nước đen")["accented"] == "cống tràn nước đen"
+
+
 def test_restorer_leaves_unknown_words_alone(restorer: Restorer) -> None:
     assert restorer.restore("xyzzy qwerty") == "xyzzy qwerty"
 

@@ -46,3 +46,15 @@ def test_a_changed_word_list_changes_the_model_key(tmp_path: Path) -> None:
     assert data_hash(lexicon_file=changed) == data_hash()
     changed.write_text(LEXICON_FILE.read_text(encoding="utf-8") + "từ mới\n", encoding="utf-8")
     assert data_hash(lexicon_file=changed) != data_hash()
+
+
+def test_a_form_under_its_share_is_no_candidate_but_the_commonest_always_is() -> None:
+    texts = ["bán hàng"] * 400 + ["bàn ghế"]  # "bàn" is 1 of 401 "ban": under 0.3 %
+    restorer = Restorer.train(texts)
+    assert restorer.candidates["ban"] == ("bán",)
+    assert Restorer.train(["bàn ghế"]).candidates["ban"] == ("bàn",)
+
+
+def test_a_form_typed_with_diacritics_is_kept_even_when_it_is_no_candidate() -> None:
+    restorer = Restorer.train(["bán hàng"] * 400 + ["bàn ghế"])
+    assert restorer.restore("ke bàn ra") == "ke bàn ra"
