@@ -4,7 +4,8 @@ Chat-style reports arrive without diacritics ("nuoc thai tran ra duong"). The re
 them back ("nước thải tràn ra đường") so the classifier's accented view sees the same words for
 both forms. It is a syllable bigram model: every diacritic-free syllable has the accented forms
 seen for it in the training data; a Viterbi pass picks the sequence that the accented bigrams
-(interpolated with unigrams, plus half the log share of each form for its bare syllable) like best. Syllables typed with diacritics are kept as typed and
+(interpolated with unigrams, plus half the log share of each form for its bare syllable) like
+best. Syllables typed with diacritics are kept as typed and
 act as context; unknown syllables stay as they are. Chat abbreviations (`ko`, `dc`, `nc`, `vh`,
 `p`, `bmt`...) are expanded to accented words first.
 
