@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from nlu import LEXICON_FILE
@@ -155,19 +155,36 @@ def load_lexicon(path: Path = LEXICON_FILE) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(word) for word in words if word)
 
 
+# Tokens whose expansion `expand` remembers (a process sees a few ten thousand distinct words;
+# the bound keeps odd input from growing it without limit, as nlu.runtime's word cache does).
+EXPANSION_CACHE_LIMIT = 200_000
+_EXPANDED: dict[str, tuple[str, ...]] = {}
+
+
+@lru_cache(maxsize=EXPANSION_CACHE_LIMIT)
 def has_diacritics(token: str) -> bool:
     return strip_diacritics(token) != token
+
+
+def _expand_token(tok: str) -> tuple[str, ...]:
+    expansion = ACCENTED_ABBREVIATIONS.get(tok)
+    if expansion is None:
+        tok = teen_code(tok)
+        expansion = ACCENTED_ABBREVIATIONS.get(tok)
+    return tuple(expansion.split()) if expansion else (tok,)
 
 
 def expand(text: str) -> list[str]:
     """NFC lowercase tokens with chat abbreviations replaced by accented words."""
     out: list[str] = []
+    cache = _EXPANDED
     for tok in _TOKEN.findall(nfc_lower(text)):
-        expansion = ACCENTED_ABBREVIATIONS.get(tok)
-        if expansion is None:
-            tok = teen_code(tok)
-            expansion = ACCENTED_ABBREVIATIONS.get(tok)
-        out.extend(expansion.split() if expansion else (tok,))
+        hit = cache.get(tok)
+        if hit is None:
+            hit = _expand_token(tok)
+            if len(cache) < EXPANSION_CACHE_LIMIT:
+                cache[tok] = hit
+        out.extend(hit)
     return out
 
 
@@ -235,28 +252,48 @@ class Restorer:
         return self.into.get(b, _NO_PAIRS).get(a, self.unseen.get(b, _UNSEEN_LOG))
 
     def restore_tokens(self, tokens: list[str]) -> list[str]:
-        """The most likely accented sequence (Viterbi over each token's accented forms)."""
-        if not tokens:
-            return []
-        scores: dict[str, float] = {_BOUNDARY: 0.0}
+        """The most likely accented sequence (Viterbi over each token's accented forms).
+
+        A token with one form (typed with diacritics, unknown, or with a single accented form)
+        splits the chain: the best path through it is the best path to it plus the best path
+        from it. So only each run of tokens with several forms is decoded, between its fixed
+        neighbours, and a careful report with a few bare words costs a few lookups (round 6:
+        the same output as one pass over the whole text, tests/nlu/test_restore.py)."""
+        options = [self._options(tok) for tok in tokens]
+        out = [forms[0] for forms in options]
+        i, n = 0, len(tokens)
+        while i < n:
+            if len(options[i]) == 1:
+                i += 1
+                continue
+            j = i + 1
+            while j < n and len(options[j]) > 1:
+                j += 1
+            left = out[i - 1] if i else _BOUNDARY
+            right = out[j] if j < n else _BOUNDARY
+            out[i:j] = self._decode(options[i:j], left, right)
+            i = j
+        return out
+
+    def _decode(self, run: list[tuple[str, ...]], left: str, right: str) -> list[str]:
+        """Viterbi over a run of tokens with several forms each, between two fixed forms."""
+        scores: dict[str, float] = {left: 0.0}
         back: list[dict[str, str]] = []  # per position: form -> best previous form
-        for tok in tokens:
-            options = self._options(tok)
+        for forms in run:
             new_scores: dict[str, float] = {}
             pointers: dict[str, str] = {}
-            for form in options:
-                emit = EMISSION_WEIGHT * self.unigram.get(form, 0.0) if len(options) > 1 else 0.0
+            for form in forms:
                 into, floor = self.into.get(form, _NO_PAIRS), self.unseen.get(form, _UNSEEN_LOG)
                 best_prev, best = "", -math.inf
                 for prev, s in scores.items():
                     value = s + into.get(prev, floor)
                     if value > best:
                         best_prev, best = prev, value
-                new_scores[form] = best + emit
+                new_scores[form] = best + EMISSION_WEIGHT * self.unigram.get(form, 0.0)
                 pointers[form] = best_prev
             scores = new_scores
             back.append(pointers)
-        form = max(scores, key=lambda f: scores[f] + self._transition(f, _BOUNDARY))
+        form = max(scores, key=lambda f: scores[f] + self._transition(f, right))
         path = [form]
         for pointers in reversed(back[1:]):
             form = pointers[form]

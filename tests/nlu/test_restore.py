@@ -1,15 +1,17 @@
-"""The diacritic restorer's word list (nlu/restore.py, round 5)."""
+"""The diacritic restorer: its word list (round 5), its candidate forms and run-by-run decoding (round 6)."""
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
 import pytest
 
-from nlu import LEXICON_FILE
+from nlu import LEXICON_FILE, restore
 from nlu.dataset import data_hash, load_training
-from nlu.restore import Restorer, load_lexicon
+from nlu.restore import Restorer, expand, load_lexicon
+from nlu.text import strip_diacritics
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +60,38 @@ def test_a_form_under_its_share_is_no_candidate_but_the_commonest_always_is() ->
 def test_a_form_typed_with_diacritics_is_kept_even_when_it_is_no_candidate() -> None:
     restorer = Restorer.train(["bán hàng"] * 400 + ["bàn ghế"])
     assert restorer.restore("ke bàn ra") == "ke bàn ra"
+
+
+def _one_pass(restorer: Restorer, tokens: list[str]) -> list[str]:
+    """Viterbi over the whole text at once: what `restore_tokens` must equal."""
+    if not tokens:
+        return []
+    scores: dict[str, float] = {restore._BOUNDARY: 0.0}
+    back: list[dict[str, str]] = []
+    for tok in tokens:
+        options = restorer._options(tok)
+        new_scores: dict[str, float] = {}
+        pointers: dict[str, str] = {}
+        for form in options:
+            emit = restore.EMISSION_WEIGHT * restorer.unigram.get(form, 0.0) if len(options) > 1 else 0.0
+            prev = max(scores, key=lambda p: scores[p] + restorer._transition(p, form))
+            new_scores[form] = scores[prev] + restorer._transition(prev, form) + emit
+            pointers[form] = prev
+        scores = new_scores
+        back.append(pointers)
+    form = max(scores, key=lambda f: scores[f] + restorer._transition(f, restore._BOUNDARY))
+    path = [form]
+    for pointers in reversed(back[1:]):
+        form = pointers[form]
+        path.append(form)
+    return path[::-1]
+
+
+def test_decoding_run_by_run_gives_the_one_pass_result(report_texts: list[str]) -> None:
+    restorer = Restorer.train(report_texts, load_lexicon())
+    rnd = random.Random(7)
+    sample = rnd.sample(report_texts, 300)
+    half = [" ".join(strip_diacritics(w) if rnd.random() < 0.5 else w for w in t.split()) for t in sample]
+    for text in [*sample, *map(strip_diacritics, sample), *half]:
+        tokens = expand(text)
+        assert restorer.restore_tokens(tokens) == _one_pass(restorer, tokens), text
