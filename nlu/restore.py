@@ -5,9 +5,9 @@ them back ("nước thải tràn ra đường") so the classifier's accented vie
 both forms. It is a syllable bigram model: every diacritic-free syllable has the accented forms
 seen for it in the training data; a Viterbi pass picks the sequence that the accented bigrams
 (interpolated with unigrams, plus half the log share of each form for its bare syllable) like
-best. Syllables typed with diacritics are kept as typed and
-act as context; unknown syllables stay as they are. Chat abbreviations (`ko`, `dc`, `nc`, `vh`,
-`p`, `bmt`...) are expanded to accented words first.
+best. Syllables typed with diacritics are kept as typed and act as context; unknown syllables
+stay as they are. Chat abbreviations (`ko`, `dc`, `nc`, `vh`, `p`, `bmt`...) are expanded to
+accented words first.
 
 Trained in `nlu.model.fit` from the same examples as the classifier, so cross-validation folds
 restore with what their own training part knows, and the tables live in the model file. A word
