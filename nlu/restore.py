@@ -155,17 +155,17 @@ def load_lexicon(path: Path = LEXICON_FILE) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(word) for word in words if word)
 
 
-# Tokens whose expansion `expand` remembers (a process sees a few ten thousand distinct words;
-# the bound keeps odd input from growing it without limit, as nlu.runtime's word cache does).
-EXPANSION_CACHE_LIMIT = 200_000
-_EXPANDED: dict[str, tuple[str, ...]] = {}
+# Tokens whose expansion and diacritics are remembered (a process sees a few ten thousand
+# distinct words; the bound keeps odd input from growing them without limit).
+TOKEN_CACHE_LIMIT = 200_000
 
 
-@lru_cache(maxsize=EXPANSION_CACHE_LIMIT)
+@lru_cache(maxsize=TOKEN_CACHE_LIMIT)
 def has_diacritics(token: str) -> bool:
     return strip_diacritics(token) != token
 
 
+@lru_cache(maxsize=TOKEN_CACHE_LIMIT)
 def _expand_token(tok: str) -> tuple[str, ...]:
     expansion = ACCENTED_ABBREVIATIONS.get(tok)
     if expansion is None:
@@ -177,14 +177,8 @@ def _expand_token(tok: str) -> tuple[str, ...]:
 def expand(text: str) -> list[str]:
     """NFC lowercase tokens with chat abbreviations replaced by accented words."""
     out: list[str] = []
-    cache = _EXPANDED
     for tok in _TOKEN.findall(nfc_lower(text)):
-        hit = cache.get(tok)
-        if hit is None:
-            hit = _expand_token(tok)
-            if len(cache) < EXPANSION_CACHE_LIMIT:
-                cache[tok] = hit
-        out.extend(hit)
+        out.extend(_expand_token(tok))
     return out
 
 
