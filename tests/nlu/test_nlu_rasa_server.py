@@ -8,6 +8,7 @@ data took 5-11 minutes of the suite's 20 on a 2-core machine (`make rasa` and
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import subprocess
@@ -37,7 +38,9 @@ def _sample_of_the_training_data() -> Path:
     by_intent: dict[str, list] = {}
     for example in load_training():
         by_intent.setdefault(example.intent, []).append(example)
-    sample = [ex for examples in by_intent.values() for ex in examples[:: max(3, -(-len(examples) // PER_INTENT))]]
+    sample = []
+    for examples in by_intent.values():
+        sample += examples[:: max(3, math.ceil(len(examples) / PER_INTENT))]
     write_split(sample, SAMPLE)
     return SAMPLE
 
