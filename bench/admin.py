@@ -31,6 +31,8 @@ from bench.api import pct as _pct
 N_TOTAL = int(os.environ.get("BENCH_TOTAL", "100000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "40"))
 USER, PASSWORD = "bench-admin", "bench-pass-123"
+
+
 @contextlib.contextmanager
 def database(name: str, pg_url: str | None = None) -> Iterator[str]:
     """The PostgreSQL URL a bench fills: `pg_url` (make bench's), else BENCH_PG_URL (a database an
